@@ -1,0 +1,10 @@
+/**
+ * @tessera/attention: attention for TensorFlow.js, computed tile by tile.
+ * @packageDocumentation
+ */
+export * from './options';
+export { validateAttention } from './validate';
+export type { AttentionDims, ResolvedAttention } from './validate';
+export { alibiSlopes, alibiBias, slopesToArray } from './alibi';
+export { attentionReference } from './reference/attention_reference';
+export { denseAttentionMask } from './reference/dense_mask';

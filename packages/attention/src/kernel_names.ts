@@ -1,0 +1,7 @@
+/**
+ * Names, inputs and attributes of every kernel Tessera registers with tfjs.
+ * tfjs's kernel registry is global and a second registration of a name
+ * silently replaces the first, so every name carries the `Tessera` prefix.
+ * Backward passes are kernels of their own (`...Grad`).
+ */
+export {};
