@@ -8,3 +8,9 @@ export type { AttentionDims, ResolvedAttention } from './validate';
 export { alibiSlopes, alibiBias, slopesToArray } from './alibi';
 export { attentionReference } from './reference/attention_reference';
 export { denseAttentionMask } from './reference/dense_mask';
+
+// --- flash attention ---
+
+// --- block-sparse attention ---
+
+// --- linear attention ---

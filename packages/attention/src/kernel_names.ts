@@ -4,4 +4,9 @@
  * silently replaces the first, so every name carries the `Tessera` prefix.
  * Backward passes are kernels of their own (`...Grad`).
  */
-export {};
+
+// --- flash attention (issue: FlashAttention kernels) ---
+
+// --- block-sparse attention (issue: block-sparse attention) ---
+
+// --- linear attention (issue: linear attention) ---
