@@ -1,0 +1,69 @@
+/**
+ * The attention engine: which implementation of the typed-array kernels
+ * (impl/flash_types.ts) the tfjs kernels call. The TypeScript engine is the
+ * default (portable, browser-safe); @tessera/native installs its C++ engine
+ * with `setEngine` in Node. Kernels call `getEngine()` on every invocation,
+ * so switching takes effect immediately.
+ *
+ * Each attention family adds its entry points in its marked section below;
+ * an engine installed with `setEngine` may implement only some of them: the
+ * missing ones fall back to the TypeScript engine.
+ *
+ * @example
+ * import { getEngine, setEngine, info } from '@tessera/attention';
+ * info().engine;                            // 'typescript'
+ * setEngine({ name: 'mine', flashForward: (a) => { ... } }); // others fall back
+ * getEngine().name;                         // 'mine'
+ */
+import { fail, formatValue } from '@tessera/tensor';
+import { flashBackwardImpl } from './impl/flash_backward_impl';
+import { flashForwardImpl } from './impl/flash_forward_impl';
+import type { FlashBackwardArgs, FlashForwardArgs } from './impl/flash_types';
+
+export interface AttentionEngine {
+  /** Shown by `info()`, e.g. 'typescript' or 'native (avx512, 2 threads)'. */
+  name: string;
+  // --- flash attention ---
+  /** Writes args.out and args.lse (impl/flash_types.ts). */
+  flashForward(args: FlashForwardArgs): void;
+  /** Writes args.dq, args.dk, args.dv. */
+  flashBackward(args: FlashBackwardArgs): void;
+  // --- block-sparse attention ---
+  // --- linear attention ---
+}
+
+/** The TypeScript engine: the default and the fallback for anything an installed engine lacks. */
+export const TYPESCRIPT_ENGINE: Readonly<AttentionEngine> = Object.freeze({
+  name: 'typescript',
+  // --- flash attention ---
+  flashForward: flashForwardImpl,
+  flashBackward: flashBackwardImpl,
+  // --- block-sparse attention ---
+  // --- linear attention ---
+});
+
+let active: AttentionEngine = TYPESCRIPT_ENGINE;
+
+/** The engine the kernels use now. */
+export function getEngine(): AttentionEngine {
+  return active;
+}
+
+/**
+ * Installs an engine; methods it lacks fall back to the TypeScript engine.
+ * @param engine at least `name`; e.g. @tessera/native's engine.
+ */
+export function setEngine(engine: Partial<AttentionEngine> & { name: string }): void {
+  if (typeof engine !== 'object' || engine === null || typeof engine.name !== 'string' || engine.name === '') {
+    fail('setEngine', `engine must be an object with a non-empty string name, received ${formatValue(engine)}`);
+  }
+  for (const [key, value] of Object.entries(engine)) {
+    if (key !== 'name' && typeof value !== 'function') fail('setEngine', `engine.${key} must be a function, received ${formatValue(value)}`);
+  }
+  active = { ...TYPESCRIPT_ENGINE, ...engine };
+}
+
+/** Restores the TypeScript engine. */
+export function resetEngine(): void {
+  active = TYPESCRIPT_ENGINE;
+}
