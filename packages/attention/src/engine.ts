@@ -19,6 +19,11 @@ import { fail, formatValue } from '@tessera/tensor';
 import { flashBackwardImpl } from './impl/flash_backward_impl';
 import { flashForwardImpl } from './impl/flash_forward_impl';
 import type { FlashBackwardArgs, FlashForwardArgs } from './impl/flash_types';
+import { blockSparseBackwardImpl, BlockSparseBackwardArgs } from './impl/block_sparse_backward_impl';
+import { blockSparseForwardImpl, BlockSparseForwardArgs } from './impl/block_sparse_forward_impl';
+import { linearBackwardImpl } from './linear/linear_backward_impl';
+import type { LinearBackwardArgs, LinearForwardArgs } from './linear/linear_dims';
+import { linearForwardImpl } from './linear/linear_forward_impl';
 
 export interface AttentionEngine {
   /** Shown by `info()`, e.g. 'typescript' or 'native (avx512, 2 threads)'. */
@@ -29,7 +34,15 @@ export interface AttentionEngine {
   /** Writes args.dq, args.dk, args.dv. */
   flashBackward(args: FlashBackwardArgs): void;
   // --- block-sparse attention ---
+  /** Writes args.out and args.lse over the key blocks of args.layout (impl/block_sparse_plan_impl.ts). */
+  blockSparseForward(args: BlockSparseForwardArgs): void;
+  /** Writes args.dq, args.dk, args.dv over the same blocks. */
+  blockSparseBackward(args: BlockSparseBackwardArgs): void;
   // --- linear attention ---
+  /** Writes args.out and args.den (linear/linear_dims.ts). */
+  linearForward(args: LinearForwardArgs): void;
+  /** Writes args.dq, args.dk, args.dv. */
+  linearBackward(args: LinearBackwardArgs): void;
 }
 
 /** The TypeScript engine: the default and the fallback for anything an installed engine lacks. */
@@ -39,7 +52,11 @@ export const TYPESCRIPT_ENGINE: Readonly<AttentionEngine> = Object.freeze({
   flashForward: flashForwardImpl,
   flashBackward: flashBackwardImpl,
   // --- block-sparse attention ---
+  blockSparseForward: blockSparseForwardImpl,
+  blockSparseBackward: blockSparseBackwardImpl,
   // --- linear attention ---
+  linearForward: linearForwardImpl,
+  linearBackward: linearBackwardImpl,
 });
 
 let active: AttentionEngine = TYPESCRIPT_ENGINE;

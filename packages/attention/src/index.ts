@@ -12,5 +12,9 @@ export { denseAttentionMask } from './reference/dense_mask';
 // --- flash attention ---
 
 // --- block-sparse attention ---
+export * from './sparse/index';
+export { blockSparseAttention } from './ops/block_sparse_attention';
+export type { BlockSparseAttentionOptions } from './ops/block_sparse_attention';
+export type { BlockSparseLayout } from './impl/block_sparse_plan_impl';
 
 // --- linear attention ---

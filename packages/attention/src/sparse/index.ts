@@ -1,0 +1,22 @@
+/** Block-sparse masks: the data structure, its builders, combinators and densify helpers. */
+export { BlockMask, isBlockMask } from './block_mask';
+export type { BlockMaskInit, BlockMaskStats } from './block_mask';
+export { DEFAULT_BLOCK_SIZE } from './shape';
+export type { BlockMaskShape } from './shape';
+export { NONE as BLOCK_NONE, PARTIAL as BLOCK_PARTIAL, FULL as BLOCK_FULL } from './layout';
+export { liveBlockMasks } from './registry';
+export { slidingWindow } from './sliding_window';
+export type { SlidingWindowConfig } from './sliding_window';
+export { dilatedWindow } from './dilated_window';
+export type { DilatedWindowConfig } from './dilated_window';
+export { globalTokens } from './global_tokens';
+export { bigBird } from './big_bird';
+export type { BigBirdConfig } from './big_bird';
+export { causal } from './causal';
+export { documents } from './documents';
+export type { SegmentIdRows } from './documents';
+export { prefixLM } from './prefix_lm';
+export { fromPredicate } from './from_predicate';
+export type { PredicateMaskShape } from './from_predicate';
+export { and, or } from './combinators';
+export { densify, densifyAll, densifyArray, blockClasses } from './densify';
