@@ -1,0 +1,47 @@
+/**
+ * The FAVOR+ positive random feature map (Choromanski et al. 2021, eq. 7 and
+ * lemma 1), with tfjs ops so gradients flow to x through the fixed projection:
+ *
+ *   phi(x) = exp(w_r^T x' - |x'|^2 / 2 - c) / sqrt(m),   x' = sqrt(scale) x
+ *
+ * so that E[phi(q)^T phi(k)] = exp(scale q.k) e^{-c_q - c_k}: the softmax kernel
+ * up to constants that cancel in out = phi(q)^T S / phi(q)^T z. scale defaults
+ * to 1/sqrt(D), i.e. D^(-1/4) on q and on k, as Performer does.
+ *
+ * The stabiliser c keeps exp() from overflowing (Performer's `softmax_kernel`):
+ *  - queries: c = max_r w_r^T x' per row (cancels exactly in the ratio, up to eps);
+ *  - keys, non-causal: c = max over all keys and features of the (batch, head);
+ *  - keys, causal (and recurrent decoding): no stabiliser, since a maximum over
+ *    the sequence would let a query see future keys and could not be known when
+ *    decoding token by token. Unstabilised key features are bounded by
+ *    exp(|w_r|^2 / 2) (w^T x - |x|^2/2 <= |w|^2/2), about e^50 for D = 64: finite in float32.
+ * c is differentiated like any other op, so gradients are those of exactly this function.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { FeatureMapContext } from './linear_options';
+
+/**
+ * @param x [B, heads, T, D] queries or keys.
+ * @param projection [m, D] FAVOR+ projection (favorProjectionData or FavorFeatures).
+ * @param scale softmax temperature approximated; sqrt(scale) is applied to x.
+ * @returns [B, heads, T, m] positive features.
+ */
+export function favorFeatureMap(x: tf.Tensor, projection: tf.Tensor, context: FeatureMapContext, scale: number): tf.Tensor {
+  return tf.tidy(() => {
+    const [m, D] = projection.shape;
+    const lead = x.shape.slice(0, -1);
+    const xs = tf.mul(x, Math.sqrt(scale));
+    // [B, heads, T, D] -> [B*heads*T, D] x [D, m] -> [B*heads*T, m] -> [B, heads, T, m]
+    const wx = tf.reshape(tf.matMul(tf.reshape(xs, [-1, D]), tf.transpose(projection)), [...lead, m]);
+    // [B, heads, T, 1]
+    const half = tf.mul(tf.sum(tf.square(xs), -1, true), 0.5);
+    let logits = tf.sub(wx, half);
+    if (context.role === 'query') {
+      logits = tf.sub(logits, tf.max(wx, -1, true));
+    } else if (!context.causal) {
+      const axes = lead.length >= 2 ? [lead.length - 1, lead.length] : [lead.length];
+      logits = tf.sub(logits, tf.max(wx, axes, true));
+    }
+    return tf.mul(tf.exp(logits), 1 / Math.sqrt(m));
+  });
+}
