@@ -10,6 +10,21 @@ export { attentionReference } from './reference/attention_reference';
 export { denseAttentionMask } from './reference/dense_mask';
 
 // --- flash attention ---
+// Registers every Tessera kernel and gradient with tfjs (side effect of importing the package).
+import './register';
+export { flashAttention } from './ops/flash_attention';
+export { getEngine, setEngine, resetEngine, TYPESCRIPT_ENGINE } from './engine';
+export type { AttentionEngine } from './engine';
+export { info } from './info';
+export type { TesseraInfo } from './info';
+export { flashForwardImpl } from './impl/flash_forward_impl';
+export { flashBackwardImpl } from './impl/flash_backward_impl';
+export { runTiledForward, runTiledBackward, RangeList } from './impl/tile_engine';
+export type { TilePlan } from './impl/tile_engine';
+export { DEFAULT_TILES } from './impl/tiles';
+export type { FlashDims, FlashParams, FlashForwardArgs, FlashBackwardArgs, KeyRange, ElementPredicate, TileSizes, KeyMaskArray, SegmentIdArray } from './impl/flash_types';
+export { TesseraFlashAttention, TesseraFlashAttentionGrad } from './kernel_names';
+export type { TesseraFlashAttentionAttrs } from './kernel_names';
 
 // --- block-sparse attention ---
 export * from './sparse/index';

@@ -6,6 +6,49 @@
  */
 
 // --- flash attention (issue: FlashAttention kernels) ---
+/**
+ * FlashAttention-2 forward (impl/flash_forward_impl.ts).
+ * Inputs: q [B, H, Tq, D], k [B, Hkv, Tk, D], v [B, Hkv, Tk, Dv] (float32), and the
+ * optional keyMask [B, Tk] (bool/int32/float32), segmentIdsQ [B, Tq], segmentIdsK [B, Tk]
+ * (int32/float32), alibiSlopes [H] (float32). An absent optional input is passed as an
+ * empty tensor of shape [0]: tfjs saves a kernel's inputs for its gradient by name and
+ * cannot save a missing one.
+ * Outputs: [out [B, H, Tq, Dv], lse [B, H, Tq]] (lse always: the gradient needs it).
+ */
+export const TesseraFlashAttention = 'TesseraFlashAttention';
+export interface TesseraFlashAttentionInputs {
+  q: unknown;
+  k: unknown;
+  v: unknown;
+  keyMask: unknown;
+  segmentIdsQ: unknown;
+  segmentIdsK: unknown;
+  alibiSlopes: unknown;
+}
+export interface TesseraFlashAttentionAttrs {
+  /** Multiplier of q.k. */
+  scale: number;
+  /** Bottom-right aligned causal mask. */
+  causal: boolean;
+  /** Window around i + Tk - Tq; -1 = unbounded on that side (both -1 = no window). */
+  windowLeft: number;
+  windowRight: number;
+  /** Tanh soft-cap; 0 = off. */
+  softcap: number;
+}
+/**
+ * Backward of TesseraFlashAttention (impl/flash_backward_impl.ts). Inputs: those of the
+ * forward plus out, lse (the forward's outputs), dy [B, H, Tq, Dv] and dLse [B, H, Tq]
+ * (empty [0] = zero). Outputs: [dq [B, H, Tq, D], dk [B, Hkv, Tk, D], dv [B, Hkv, Tk, Dv]].
+ * Attrs: TesseraFlashAttentionAttrs.
+ */
+export const TesseraFlashAttentionGrad = 'TesseraFlashAttentionGrad';
+export interface TesseraFlashAttentionGradInputs extends TesseraFlashAttentionInputs {
+  out: unknown;
+  lse: unknown;
+  dy: unknown;
+  dLse: unknown;
+}
 
 // --- block-sparse attention (issue: block-sparse attention) ---
 /**

@@ -1,0 +1,24 @@
+/**
+ * Registers the gradient of every Tessera kernel, once per kernel name (tfjs
+ * looks gradients up by kernel name, so every backend shares them).
+ * Adding one: one import line and one list entry in your family's section.
+ */
+import { GradConfig, getGradient, registerGradient } from '@tensorflow/tfjs-core';
+// --- flash attention ---
+import { flashAttentionGradConfig } from './TesseraFlashAttention_grad';
+// --- block-sparse attention ---
+// --- linear attention ---
+import { linearAttentionGradConfig } from './TesseraLinearAttention_grad';
+
+const GRADIENTS: GradConfig[] = [
+  // --- flash attention ---
+  flashAttentionGradConfig,
+  // --- block-sparse attention ---
+  // --- linear attention ---
+  linearAttentionGradConfig,
+];
+
+for (const config of GRADIENTS) {
+  // A second copy of this module (two bundles, jest module registries) must not warn about re-registration.
+  if (getGradient(config.kernelName) == null) registerGradient(config);
+}
