@@ -1,0 +1,174 @@
+// N-API entry points. Typed arrays are used in place (no copy); every size
+// and type is checked again here (the TypeScript wrapper checks first) and a
+// mismatch throws a JavaScript Error instead of touching memory.
+#include <napi.h>
+
+#include <cmath>
+#include <string>
+
+#include "kernels.h"
+#include "thread_pool.h"
+
+namespace tessera {
+namespace {
+
+[[noreturn]] void throwError(Napi::Env env, const std::string& msg) { throw Napi::Error::New(env, "@tessera/native: " + msg); }
+
+int64_t getInt(const Napi::Object& o, const char* key, int64_t lo, int64_t hi) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throwError(o.Env(), std::string(key) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d == std::floor(d)) || d < static_cast<double>(lo) || d > static_cast<double>(hi))
+    throwError(o.Env(), std::string(key) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], received " + std::to_string(d));
+  return static_cast<int64_t>(d);
+}
+
+double getNumber(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throwError(o.Env(), std::string(key) + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throwError(o.Env(), std::string(key) + " must be finite");
+  return d;
+}
+
+// The data of typed array `key` of type T with exactly `n` elements; null when
+// optional and absent (undefined/null).
+template <typename T>
+T* getArray(const Napi::Object& o, const char* key, napi_typedarray_type type, const char* typeName, int64_t n, bool optional) {
+  Napi::Value v = o.Get(key);
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+    throwError(o.Env(), std::string(key) + " must be a " + typeName);
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  if (static_cast<int64_t>(ta.ElementLength()) != n)
+    throwError(o.Env(), std::string(key) + " must have " + std::to_string(n) + " elements, received " + std::to_string(ta.ElementLength()));
+  if (n == 0) return nullptr;
+  uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
+  if (base == nullptr) throwError(o.Env(), std::string(key) + " is detached");
+  return reinterpret_cast<T*>(base + ta.ByteOffset());
+}
+const float* f32In(const Napi::Object& o, const char* key, int64_t n, bool optional = false) {
+  return getArray<float>(o, key, napi_float32_array, "Float32Array", n, optional);
+}
+float* f32Out(const Napi::Object& o, const char* key, int64_t n, bool optional = false) {
+  return getArray<float>(o, key, napi_float32_array, "Float32Array", n, optional);
+}
+
+constexpr int64_t kMaxDim = int64_t(1) << 31;
+constexpr int64_t kMaxElems = int64_t(1) << 40;
+
+int64_t product(Napi::Env env, std::initializer_list<int64_t> xs) {
+  int64_t p = 1;
+  for (int64_t x : xs) {
+    if (x != 0 && p > kMaxElems / x) throwError(env, "tensor too large");
+    p *= x;
+  }
+  return p;
+}
+
+// Reads dims and options shared by the attention kernels.
+AttnCommon readCommon(const Napi::Object& o) {
+  AttnCommon c{};
+  c.B = getInt(o, "B", 1, kMaxDim);
+  c.H = getInt(o, "H", 1, kMaxDim);
+  c.Hkv = getInt(o, "Hkv", 1, kMaxDim);
+  c.Tq = getInt(o, "Tq", 1, kMaxDim);
+  c.Tk = getInt(o, "Tk", 1, kMaxDim);
+  c.D = getInt(o, "D", 1, 1 << 16);
+  c.Dv = getInt(o, "Dv", 1, 1 << 16);
+  if (c.H % c.Hkv != 0) throwError(o.Env(), "H must be a multiple of Hkv, received H=" + std::to_string(c.H) + " Hkv=" + std::to_string(c.Hkv));
+  c.scale = static_cast<float>(getNumber(o, "scale"));
+  c.causal = o.Get("causal").ToBoolean().Value();
+  c.winL = getInt(o, "windowLeft", -1, kMaxDim);
+  c.winR = getInt(o, "windowRight", -1, kMaxDim);
+  const double cap = getNumber(o, "softcap");
+  if (cap < 0) throwError(o.Env(), "softcap must be >= 0 (0 = none)");
+  c.softcap = static_cast<float>(cap);
+  Napi::Env env = o.Env();
+  product(env, {c.B, c.H, c.Tq, c.D});
+  product(env, {c.B, c.H, c.Tq, c.Dv});
+  product(env, {c.B, c.Hkv, c.Tk, c.D});
+  product(env, {c.B, c.Hkv, c.Tk, c.Dv});
+  c.alibi = f32In(o, "alibiSlopes", c.H, true);
+  c.keyMask = getArray<uint8_t>(o, "keyMask", napi_uint8_array, "Uint8Array", c.B * c.Tk, true);
+  c.segQ = getArray<int32_t>(o, "segQ", napi_int32_array, "Int32Array", c.B * c.Tq, true);
+  c.segK = getArray<int32_t>(o, "segK", napi_int32_array, "Int32Array", c.B * c.Tk, true);
+  if ((c.segQ == nullptr) != (c.segK == nullptr)) throwError(env, "segQ and segK must be given together");
+  return c;
+}
+
+Napi::Value FlashForward(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), "flashForward expects one argument object");
+  const Napi::Object o = info[0].As<Napi::Object>();
+  FlashFwdArgs a{};
+  a.c = readCommon(o);
+  const AttnCommon& c = a.c;
+  a.q = f32In(o, "q", c.B * c.H * c.Tq * c.D);
+  a.k = f32In(o, "k", c.B * c.Hkv * c.Tk * c.D);
+  a.v = f32In(o, "v", c.B * c.Hkv * c.Tk * c.Dv);
+  a.out = f32Out(o, "out", c.B * c.H * c.Tq * c.Dv);
+  a.lse = f32Out(o, "lse", c.B * c.H * c.Tq, true);
+  activeKernels().flashForward(a);
+  return info.Env().Undefined();
+}
+
+Napi::Value FlashBackward(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), "flashBackward expects one argument object");
+  const Napi::Object o = info[0].As<Napi::Object>();
+  FlashBwdArgs a{};
+  a.c = readCommon(o);
+  const AttnCommon& c = a.c;
+  a.q = f32In(o, "q", c.B * c.H * c.Tq * c.D);
+  a.k = f32In(o, "k", c.B * c.Hkv * c.Tk * c.D);
+  a.v = f32In(o, "v", c.B * c.Hkv * c.Tk * c.Dv);
+  a.o = f32In(o, "out", c.B * c.H * c.Tq * c.Dv);
+  a.dout = f32In(o, "dout", c.B * c.H * c.Tq * c.Dv);
+  a.lse = f32In(o, "lse", c.B * c.H * c.Tq);
+  a.dlse = f32In(o, "dlse", c.B * c.H * c.Tq, true);
+  a.dq = f32Out(o, "dq", c.B * c.H * c.Tq * c.D);
+  a.dk = f32Out(o, "dk", c.B * c.Hkv * c.Tk * c.D);
+  a.dv = f32Out(o, "dv", c.B * c.Hkv * c.Tk * c.Dv);
+  activeKernels().flashBackward(a);
+  return info.Env().Undefined();
+}
+
+Napi::Value GemmCeiling(const Napi::CallbackInfo& info) {
+  int n = 1024, reps = 3;
+  if (info.Length() > 0 && info[0].IsNumber()) n = info[0].As<Napi::Number>().Int32Value();
+  if (info.Length() > 1 && info[1].IsNumber()) reps = info[1].As<Napi::Number>().Int32Value();
+  if (n < 16 || n > 8192) throwError(info.Env(), "gemmCeiling: n must be in [16, 8192], received " + std::to_string(n));
+  if (reps < 1 || reps > 1000) throwError(info.Env(), "gemmCeiling: reps must be in [1, 1000], received " + std::to_string(reps));
+  return Napi::Number::New(info.Env(), activeKernels().gemmCeiling(n, reps));
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("isa", activeKernels().isa);
+  o.Set("vectorWidth", activeKernels().vectorWidth);
+  o.Set("threads", numThreads());
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) throwError(info.Env(), "setNumThreads expects a number");
+  const double n = info[0].As<Napi::Number>().DoubleValue();
+  if (!(n >= 1 && n <= 1024 && n == std::floor(n))) throwError(info.Env(), "setNumThreads: n must be an integer in [1, 1024], received " + std::to_string(n));
+  setNumThreads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("flashForward", Napi::Function::New(env, FlashForward, "flashForward"));
+  exports.Set("flashBackward", Napi::Function::New(env, FlashBackward, "flashBackward"));
+  exports.Set("gemmCeiling", Napi::Function::New(env, GemmCeiling, "gemmCeiling"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace tessera
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return tessera::Init(env, exports); }
+
+NODE_API_MODULE(tessera_native, InitModule)

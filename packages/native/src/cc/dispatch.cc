@@ -1,0 +1,48 @@
+// Picks the kernel variant for this CPU at run time (__builtin_cpu_supports),
+// so one build runs everywhere: AVX-512 where present, else AVX2+FMA, else the
+// baseline build. TESSERA_ISA=avx512|avx2|generic overrides (for testing;
+// an ISA the CPU lacks is ignored).
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels.h"
+
+namespace tessera {
+
+static bool hasAvx512() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw");
+#else
+  return false;
+#endif
+}
+static bool hasAvx2() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+static const KernelTable& choose() {
+  const char* want = std::getenv("TESSERA_ISA");
+#if defined(__x86_64__) || defined(__i386__)
+  if (want && std::strcmp(want, "generic") == 0) return kernelsGeneric();
+  if (want && std::strcmp(want, "avx2") == 0 && hasAvx2()) return kernelsAvx2();
+  if (hasAvx512() && !(want && std::strcmp(want, "avx2") == 0)) return kernelsAvx512();
+  if (hasAvx2()) return kernelsAvx2();
+#else
+  (void)want;
+#endif
+  return kernelsGeneric();
+}
+
+const KernelTable& activeKernels() {
+  static const KernelTable& t = choose();
+  return t;
+}
+
+}  // namespace tessera

@@ -1,0 +1,254 @@
+// FlashAttention-2 forward and backward on the host (Dao 2023), written once
+// and compiled per ISA (included after simd.h inside an ISA namespace).
+//
+// Layout: scores are computed transposed, S^T = K_j Q_i^T [keys x queries],
+// so the online softmax runs down columns with one query per SIMD lane and no
+// operand ever needs a per-tile transpose: Q^T is packed once per query tile,
+// K, V, dO and Q rows are read in place.
+
+
+
+
+constexpr int BR = 64;  // queries per tile (columns of S^T), a multiple of W
+constexpr int BC = 64;  // keys per tile (rows of S^T)
+constexpr int KB = 256;  // keys per backward block (a multiple of BC)
+static_assert(BR % W == 0, "BR must be a multiple of the vector width");
+static const float kInf = std::numeric_limits<float>::infinity();
+
+// Thread-local scratch, grown on demand and kept: no per-call allocation once warm.
+static float* scratch(std::vector<float>& buf, size_t n) {
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+// Keys query row i may see under causal/window (before key mask / segments): [lo, hi].
+struct RowRange {
+  const AttnCommon& c;
+  int64_t lo(int64_t i) const {
+    const int64_t pos = i + c.Tk - c.Tq;
+    return c.winL >= 0 ? std::max<int64_t>(0, pos - c.winL) : 0;
+  }
+  int64_t hi(int64_t i) const {
+    const int64_t pos = i + c.Tk - c.Tq;
+    int64_t h = c.Tk - 1;
+    if (c.causal) h = std::min(h, pos);
+    if (c.winR >= 0) h = std::min(h, pos + c.winR);
+    return h;
+  }
+};
+
+// Turns raw q.k products S^T[nj x BR] (keys j0.., queries i0..) into final
+// scores: scale, softcap, ALiBi, and -inf where masked. With F, also writes
+// d(score)/d(scale*q.k) = 1 - tanh^2 for the softcap backward (0 if masked).
+static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j0, int64_t i0, int64_t b, int64_t h, bool interior, const int32_t* segq) {
+  const int64_t off = c.Tk - c.Tq;
+  const float slope = c.alibi ? c.alibi[h] : 0.0f;
+  const bool needMask = !interior && (c.causal || c.winL >= 0 || c.winR >= 0);
+  const vi lanes = iota();
+  const vf ninf = vset(-kInf);
+  for (int jr = 0; jr < nj; ++jr) {
+    const int64_t j = j0 + jr;
+    float* row = S + jr * BR;
+    float* frow = F ? F + jr * BR : nullptr;
+    if (c.keyMask && !c.keyMask[b * c.Tk + j]) {
+      for (int x = 0; x < BR; x += W) {
+        vstore(row + x, ninf);
+        if (frow) vstore(frow + x, vset(0.0f));
+      }
+      continue;
+    }
+    const int32_t sk = c.segK ? c.segK[b * c.Tk + j] : 0;
+    for (int x = 0; x < BR; x += W) {
+      vf s = vload(row + x) * vset(c.scale);
+      if (c.softcap > 0.0f) {
+        const vf t = vtanh(s * vset(1.0f / c.softcap));
+        s = t * vset(c.softcap);
+        if (frow) vstore(frow + x, vset(1.0f) - t * t);
+      }
+      // d = (i + Tk - Tq) - j for the lanes' queries i
+      const vi d = lanes + viset(static_cast<int32_t>(i0 + x + off - j));
+      if (c.alibi) s -= vset(slope) * vabs(__builtin_convertvector(d, vf));
+      if (needMask) {
+        vi ok = viset(-1);
+        if (c.causal) ok &= d >= viset(0);
+        if (c.winL >= 0) ok &= d <= viset(static_cast<int32_t>(c.winL));
+        if (c.winR >= 0) ok &= d >= viset(static_cast<int32_t>(-c.winR));
+        s = ok ? s : ninf;
+      }
+      if (segq) s = viload(segq + x) == viset(sk) ? s : ninf;
+      vstore(row + x, s);
+    }
+  }
+}
+
+// Segment ids of a query tile, padded to BR lanes.
+static const int32_t* tileSegments(const AttnCommon& c, int32_t* buf, int64_t b, int64_t i0, int mi) {
+  if (!c.segQ) return nullptr;
+  for (int x = 0; x < BR; ++x) buf[x] = x < mi ? c.segQ[b * c.Tq + i0 + x] : 0;
+  return buf;
+}
+
+// Packs rows [i0, i0+mi) of a [T x D] matrix transposed into out[D x BR] (zero padded).
+static void packTransposed(const float* src, int64_t D, int mi, float* out) {
+  for (int64_t d = 0; d < D; ++d) {
+    float* o = out + d * BR;
+    for (int x = 0; x < mi; ++x) o[x] = src[x * D + d];
+    for (int x = mi; x < BR; ++x) o[x] = 0.0f;
+  }
+}
+
+// One query tile of one (b, h): online softmax over the key tiles it can see.
+static void flashForwardTile(const FlashFwdArgs& a, int64_t b, int64_t h, int64_t i0) {
+  const AttnCommon& c = a.c;
+  thread_local std::vector<float> qtBuf, sBuf;
+  const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
+  const int64_t kvh = h / (c.H / c.Hkv);
+  float* qt = scratch(qtBuf, c.D * BR);
+  float* S = scratch(sBuf, BC * BR);
+  alignas(64) float m[BR], l[BR], alpha[BR];
+  alignas(64) int32_t segBuf[BR];
+  packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt);
+  const int32_t* segq = tileSegments(c, segBuf, b, i0, mi);
+  float* O = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
+  for (int64_t x = 0; x < mi * c.Dv; ++x) O[x] = 0.0f;
+  for (int x = 0; x < BR; ++x) m[x] = -kInf, l[x] = 0.0f;
+  const RowRange rr{c};
+  const int64_t jlo = rr.lo(i0), jhi = rr.hi(i0 + mi - 1);
+  const float* kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
+  const float* vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
+  for (int64_t j0 = jlo; j0 <= jhi; j0 += BC) {
+    const int nj = static_cast<int>(std::min<int64_t>(BC, jhi + 1 - j0));
+    const bool interior = j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1);
+    gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
+    scoreTile(c, S, nullptr, nj, j0, i0, b, h, interior, segq);
+    for (int x = 0; x < BR; x += W) {
+      vf mt = vset(-kInf);
+      for (int jr = 0; jr < nj; ++jr) mt = vmax(mt, vload(S + jr * BR + x));
+      const vf mold = vload(m + x);
+      const vf mnew = vmax(mold, mt);
+      const vf muse = mnew == vset(-kInf) ? vset(0.0f) : mnew;  // no key seen yet: keep P = 0
+      const vf al = vexp(mold - muse);
+      vf sum = vset(0.0f);
+      for (int jr = 0; jr < nj; ++jr) {
+        const vf p = vexp(vload(S + jr * BR + x) - muse);
+        vstore(S + jr * BR + x, p);
+        sum += p;
+      }
+      vstore(l + x, vload(l + x) * al + sum);
+      vstore(m + x, mnew);
+      vstore(alpha + x, al);
+    }
+    for (int x = 0; x < mi; ++x)
+      if (alpha[x] != 1.0f)
+        for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] *= alpha[x];
+    // O += P V: A = P^T read transposed (sr = 1, sk = BR)
+    gemm(mi, static_cast<int>(c.Dv), nj, S, 1, BR, vb + j0 * c.Dv, c.Dv, O, c.Dv, true);
+  }
+  for (int x = 0; x < mi; ++x) {
+    const bool any = l[x] > 0.0f;
+    const float inv = any ? 1.0f / l[x] : 0.0f;
+    for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
+    if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] + std::log(l[x]) : -kInf;
+  }
+}
+
+// Work split over (b, h, query tile); each task owns its output rows.
+static void flashForward(const FlashFwdArgs& a) {
+  const AttnCommon& c = a.c;
+  const int64_t nqt = (c.Tq + BR - 1) / BR;
+  parallelFor(c.B * c.H * nqt, [&](int64_t t) {
+    const int64_t qt = t % nqt, bh = t / nqt;
+    flashForwardTile(a, bh / c.H, bh % c.H, qt * BR);
+  });
+}
+
+// Backward for one (b, kv head): key tiles outer, the G query heads and their
+// query tiles inner. dK/dV of a key tile accumulate in place; dQ rows of the
+// group are owned by this task and accumulate in a fixed key-tile order, so
+// there are no write races and the result is independent of the thread count.
+static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh) {
+  const AttnCommon& c = a.c;
+  const int64_t G = c.H / c.Hkv, D = c.D, Dv = c.Dv;
+  const int64_t nqt = (c.Tq + BR - 1) / BR;
+  thread_local std::vector<float> qtBuf, dotBuf, rowBuf, sBuf, fBuf, dpBuf;
+  float* qtAll = scratch(qtBuf, G * nqt * D * BR);
+  float* dotAll = scratch(dotBuf, G * nqt * Dv * BR);
+  float* rows = scratch(rowBuf, 2 * G * nqt * BR);  // [delta | lse] per padded query
+  float* S = scratch(sBuf, BC * BR);
+  float* F = c.softcap > 0.0f ? scratch(fBuf, BC * BR) : nullptr;
+  float* dP = scratch(dpBuf, BC * BR);
+  float* delta = rows;
+  float* lseT = rows + G * nqt * BR;
+  alignas(64) int32_t segBuf[BR];
+  for (int64_t g = 0; g < G; ++g) {
+    const int64_t h = kvh * G + g;
+    for (int64_t qt = 0; qt < nqt; ++qt) {
+      const int64_t i0 = qt * BR, tile = g * nqt + qt;
+      const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
+      const int64_t row0 = (b * c.H + h) * c.Tq + i0;
+      packTransposed(a.q + row0 * D, D, mi, qtAll + tile * D * BR);
+      packTransposed(a.dout + row0 * Dv, Dv, mi, dotAll + tile * Dv * BR);
+      for (int x = 0; x < BR; ++x) {
+        float dl = 0.0f, ls = kInf;  // padded queries: lse = +inf makes P = 0
+        if (x < mi) {
+          const float* dor = a.dout + (row0 + x) * Dv;
+          const float* orow = a.o + (row0 + x) * Dv;
+          for (int64_t e = 0; e < Dv; ++e) dl += dor[e] * orow[e];
+          if (a.dlse) dl -= a.dlse[row0 + x];  // d lse / d s = P: folds into delta
+          ls = a.lse[row0 + x] == -kInf ? kInf : a.lse[row0 + x];  // masked row: P = 0
+        }
+        delta[tile * BR + x] = dl;
+        lseT[tile * BR + x] = ls;
+      }
+      float* dq = a.dq + row0 * D;
+      for (int64_t x = 0; x < mi * D; ++x) dq[x] = 0.0f;
+    }
+  }
+  const float* kb = a.k + (b * c.Hkv + kvh) * c.Tk * D;
+  const float* vb = a.v + (b * c.Hkv + kvh) * c.Tk * Dv;
+  float* dkb = a.dk + (b * c.Hkv + kvh) * c.Tk * D;
+  float* dvb = a.dv + (b * c.Hkv + kvh) * c.Tk * Dv;
+  for (int64_t x = 0; x < c.Tk * D; ++x) dkb[x] = 0.0f;
+  for (int64_t x = 0; x < c.Tk * Dv; ++x) dvb[x] = 0.0f;
+  const RowRange rr{c};
+  // Key blocks of KB keys: their K, V, dK, dV stay in L2 while every query
+  // tile streams past once per block (not once per key tile).
+  for (int64_t jb = 0; jb < c.Tk; jb += KB) {
+    const int64_t jbEnd = std::min<int64_t>(jb + KB, c.Tk);
+    for (int64_t g = 0; g < G; ++g) {
+      const int64_t h = kvh * G + g;
+      for (int64_t qt = 0; qt < nqt; ++qt) {
+        const int64_t i0 = qt * BR, tile = g * nqt + qt;
+        const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
+        for (int64_t j0 = jb; j0 < jbEnd; j0 += BC) {
+        const int nj = static_cast<int>(std::min<int64_t>(BC, jbEnd - j0));
+        if (j0 > rr.hi(i0 + mi - 1) || j0 + nj - 1 < rr.lo(i0)) continue;  // tile sees none of these keys
+        const bool interior = j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1);
+        const int64_t row0 = (b * c.H + h) * c.Tq + i0;
+        const int32_t* segq = tileSegments(c, segBuf, b, i0, mi);
+        gemm(nj, BR, static_cast<int>(D), kb + j0 * D, D, 1, qtAll + tile * D * BR, BR, S, BR, false);
+        scoreTile(c, S, F, nj, j0, i0, b, h, interior, segq);
+        gemm(nj, BR, static_cast<int>(Dv), vb + j0 * Dv, Dv, 1, dotAll + tile * Dv * BR, BR, dP, BR, false);  // dP^T = V_j dO^T
+        for (int jr = 0; jr < nj; ++jr) {
+          for (int x = 0; x < BR; x += W) {
+            const vf p = vexp(vload(S + jr * BR + x) - vload(lseT + tile * BR + x));
+            vf ds = p * (vload(dP + jr * BR + x) - vload(delta + tile * BR + x)) * vset(c.scale);
+            if (F) ds *= vload(F + jr * BR + x);
+            vstore(S + jr * BR + x, p);
+            vstore(dP + jr * BR + x, ds);
+          }
+        }
+        // dV_j += P^T dO_i ; dK_j += dS^T Q_i ; dQ_i += dS K_j
+        gemm(nj, static_cast<int>(Dv), mi, S, BR, 1, a.dout + row0 * Dv, Dv, dvb + j0 * Dv, Dv, true);
+        gemm(nj, static_cast<int>(D), mi, dP, BR, 1, a.q + row0 * D, D, dkb + j0 * D, D, true);
+        gemm(mi, static_cast<int>(D), nj, dP, 1, BR, kb + j0 * D, D, a.dq + row0 * D, D, true);
+        }
+      }
+    }
+  }
+}
+
+static void flashBackward(const FlashBwdArgs& a) {
+  const AttnCommon& c = a.c;
+  parallelFor(c.B * c.Hkv, [&](int64_t t) { flashBackwardGroup(a, t / c.Hkv, t % c.Hkv); });
+}

@@ -1,0 +1,53 @@
+// Argument structs of the native kernels and the per-ISA kernel table.
+// The structs mirror the typed-array contracts of @tessera/attention's
+// TypeScript impls (flash_types.ts): row-major float32 buffers,
+// q [B,H,Tq,D], k [B,Hkv,Tk,D], v [B,Hkv,Tk,Dv], out [B,H,Tq,Dv], lse [B,H,Tq].
+#pragma once
+#include <cstdint>
+
+namespace tessera {
+
+// Options every attention kernel shares (already validated by the caller).
+struct AttnCommon {
+  int64_t B, H, Hkv, Tq, Tk, D, Dv;
+  float scale;
+  bool causal;          // bottom-right: query i sees keys j <= i + Tk - Tq
+  int64_t winL, winR;   // window around c = i + Tk - Tq; -1 = unbounded
+  float softcap;        // 0 = none; else s -> softcap * tanh(s / softcap)
+  const float* alibi;   // [H] slopes or null: s -= slope_h * |j - c|
+  const uint8_t* keyMask;  // [B,Tk] 0/1 or null
+  const int32_t* segQ;     // [B,Tq] or null (with segK)
+  const int32_t* segK;     // [B,Tk] or null
+};
+
+struct FlashFwdArgs {
+  AttnCommon c;
+  const float *q, *k, *v;
+  float* out;  // [B,H,Tq,Dv]
+  float* lse;  // [B,H,Tq] or null
+};
+
+struct FlashBwdArgs {
+  AttnCommon c;
+  const float *q, *k, *v, *o, *dout, *lse;
+  const float* dlse;  // [B,H,Tq] gradient flowing into lse, or null
+  float *dq, *dk, *dv;
+};
+
+// One instruction-set variant of every kernel (compiled once per ISA).
+struct KernelTable {
+  const char* isa;
+  int vectorWidth;
+  void (*flashForward)(const FlashFwdArgs&);
+  void (*flashBackward)(const FlashBwdArgs&);
+  // GFLOP/s of an n x n x n float32 GEMM on the pool's threads (best of reps).
+  double (*gemmCeiling)(int n, int reps);
+};
+
+const KernelTable& kernelsAvx512();
+const KernelTable& kernelsAvx2();
+const KernelTable& kernelsGeneric();
+// The best variant this CPU supports (or TESSERA_ISA=avx512|avx2|generic).
+const KernelTable& activeKernels();
+
+}  // namespace tessera

@@ -1,0 +1,159 @@
+// Portable SIMD through GCC/Clang vector extensions. Each ISA translation unit
+// defines TESSERA_W (lanes), TESSERA_MR/TESSERA_NV (micro-kernel register
+// block) and a `#pragma GCC target`, then includes this file inside its own
+// namespace, so the same source compiles to AVX-512, AVX2+FMA and baseline code.
+
+constexpr int W = TESSERA_W;
+constexpr int MR = TESSERA_MR;  // rows of C per micro-kernel call
+constexpr int NV = TESSERA_NV;  // vectors of C per row per micro-kernel call
+typedef float vf __attribute__((vector_size(TESSERA_W * 4)));
+typedef int32_t vi __attribute__((vector_size(TESSERA_W * 4)));
+
+static inline vf vload(const float* p) {
+  vf r;
+  __builtin_memcpy(&r, p, sizeof r);
+  return r;
+}
+static inline void vstore(float* p, vf x) { __builtin_memcpy(p, &x, sizeof x); }
+static inline vf vloadN(const float* p, int n) {
+  vf r = {};
+  for (int i = 0; i < n; ++i) r[i] = p[i];
+  return r;
+}
+static inline void vstoreN(float* p, vf x, int n) {
+  for (int i = 0; i < n; ++i) p[i] = x[i];
+}
+static inline vi viload(const int32_t* p) {
+  vi r;
+  __builtin_memcpy(&r, p, sizeof r);
+  return r;
+}
+static inline vf vset(float a) {
+  vf z = {};
+  return z + a;
+}
+static inline vi viset(int32_t a) {
+  vi z = {};
+  return z + a;
+}
+static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
+static inline vf vabs(vf a) { return (vf)((vi)a & 0x7fffffff); }
+static inline float hmax(vf a) {
+  float m = a[0];
+  for (int i = 1; i < W; ++i) m = a[i] > m ? a[i] : m;
+  return m;
+}
+static inline vi iota() {
+  vi r;
+  for (int i = 0; i < W; ++i) r[i] = i;
+  return r;
+}
+
+// exp(x) in float32: Cody-Waite range reduction x = n ln2 + r, a degree-6
+// minimax polynomial for e^r (Cephes expf, ~1 ulp) and 2^n built in the
+// exponent bits. Inputs below -87.33 (including -inf: masked scores) give
+// exactly 0, which masking relies on.
+static inline vf vexp(vf x) {
+  const vi dead = x < vset(-87.33654f);
+  x = x > vset(88.3762626647949f) ? vset(88.3762626647949f) : x;
+  x = x < vset(-87.33654f) ? vset(-87.33654f) : x;
+  const vf magic = vset(12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const vf t = x * vset(1.44269504088896341f) + magic;
+  const vf n = t - magic;
+  const vi ni = (vi)t - viset(0x4B400000);
+  const vf r = (x - n * vset(0.693359375f)) + n * vset(2.12194440e-4f);
+  vf p = vset(1.9875691500E-4f);
+  p = p * r + vset(1.3981999507E-3f);
+  p = p * r + vset(8.3334519073E-3f);
+  p = p * r + vset(4.1665795894E-2f);
+  p = p * r + vset(1.6666665459E-1f);
+  p = p * r + vset(5.0000001201E-1f);
+  const vf y = p * (r * r) + r + vset(1.0f);
+  const vf res = (vf)((vi)y + (ni << 23));
+  return dead ? vset(0.0f) : res;
+}
+
+// tanh(x) = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}): absolute error ~1e-7.
+static inline vf vtanh(vf x) {
+  const vf e = vexp(vabs(x) * vset(-2.0f));
+  const vf t = (vset(1.0f) - e) / (vset(1.0f) + e);
+  return x < vset(0.0f) ? -t : t;
+}
+
+// C[MR_ x NV_*W] (+)= sum_k A[r*sr + k*sk] * B[k*ldb + :]. A is read by scalar
+// broadcasts with arbitrary strides, so the same kernel serves A, A^T, P and
+// P^T operands without packing; B rows are contiguous vectors. With TAIL the
+// last vector of each row holds only `tail` valid lanes.
+template <int MR_, int NV_, bool TAIL>
+static void microKernel(int K, const float* A, int64_t sr, int64_t sk, const float* Bm, int64_t ldb, float* C, int64_t ldc, int tail, bool acc) {
+  vf c[MR_][NV_];
+  for (int r = 0; r < MR_; ++r)
+    for (int v = 0; v < NV_; ++v) {
+      const bool part = TAIL && v == NV_ - 1;
+      c[r][v] = !acc ? vset(0.0f) : part ? vloadN(C + r * ldc + v * W, tail) : vload(C + r * ldc + v * W);
+    }
+  for (int k = 0; k < K; ++k) {
+    const float* b = Bm + k * ldb;
+    vf bv[NV_];
+    for (int v = 0; v < NV_; ++v) bv[v] = (TAIL && v == NV_ - 1) ? vloadN(b + v * W, tail) : vload(b + v * W);
+    const float* a = A + k * sk;
+    for (int r = 0; r < MR_; ++r) {
+      const vf av = vset(a[r * sr]);
+      for (int v = 0; v < NV_; ++v) c[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < MR_; ++r)
+    for (int v = 0; v < NV_; ++v) {
+      if (TAIL && v == NV_ - 1)
+        vstoreN(C + r * ldc + v * W, c[r][v], tail);
+      else
+        vstore(C + r * ldc + v * W, c[r][v]);
+    }
+}
+
+typedef void (*MicroFn)(int, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int, bool);
+
+template <int R, int V>
+struct FillTable {
+  static void run(MicroFn (*t)[NV + 1][2]) {
+    t[R][V][0] = &microKernel<R, V, false>;
+    t[R][V][1] = &microKernel<R, V, true>;
+    FillTable<R, V - 1>::run(t);
+  }
+};
+template <int R>
+struct FillTable<R, 0> {
+  static void run(MicroFn (*t)[NV + 1][2]) { FillTable<R - 1, NV>::run(t); }
+};
+template <>
+struct FillTable<0, NV> {
+  static void run(MicroFn (*)[NV + 1][2]) {}
+};
+
+struct MicroTable {
+  MicroFn fn[MR + 1][NV + 1][2];
+  MicroTable() { FillTable<MR, NV>::run(fn); }
+};
+static const MicroTable kMicro;
+
+// C[M x N] (+)= A[M x K] * B[K x N], A with strides (sr, sk), B and C row-major.
+// N need not be a multiple of W. Column panels outer so a B panel stays in L1.
+static void gemm(int M, int N, int K, const float* A, int64_t sr, int64_t sk, const float* B, int64_t ldb, float* C, int64_t ldc, bool acc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!acc)
+      for (int m = 0; m < M; ++m)
+        for (int n = 0; n < N; ++n) C[m * ldc + n] = 0.0f;
+    return;
+  }
+  for (int n0 = 0; n0 < N; n0 += NV * W) {
+    const int rem = N - n0;
+    const int nv = rem >= NV * W ? NV : (rem + W - 1) / W;
+    const int tail = rem - (nv - 1) * W;
+    const int isTail = tail < W ? 1 : 0;
+    for (int m0 = 0; m0 < M; m0 += MR) {
+      const int mr = M - m0 < MR ? M - m0 : MR;
+      kMicro.fn[mr][nv][isTail](K, A + m0 * sr, sr, sk, B + n0, ldb, C + m0 * ldc + n0, ldc, isTail ? tail : W, acc);
+    }
+  }
+}
