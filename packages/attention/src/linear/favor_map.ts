@@ -8,8 +8,11 @@
  * up to constants that cancel in out = phi(q)^T S / phi(q)^T z. scale defaults
  * to 1/sqrt(D), i.e. D^(-1/4) on q and on k, as Performer does.
  *
- * The stabiliser c keeps exp() from overflowing (Performer's `softmax_kernel`):
- *  - queries: c = max_r w_r^T x' per row (cancels exactly in the ratio, up to eps);
+ * The stabiliser c keeps exp() from overflowing, as Performer's `softmax_kernel`
+ * does, but it is the maximum of the whole exponent (w_r^T x' - |x'|^2/2), not of
+ * w_r^T x' alone: the largest feature is then exactly 1/sqrt(m), so the
+ * denominator stays far above eps and c cancels in the ratio to float32 accuracy:
+ *  - queries: c = max_r of the exponent, per row;
  *  - keys, non-causal: c = max over all keys and features of the (batch, head);
  *  - keys, causal (and recurrent decoding): no stabiliser, since a maximum over
  *    the sequence would let a query see future keys and could not be known when
@@ -37,10 +40,10 @@ export function favorFeatureMap(x: tf.Tensor, projection: tf.Tensor, context: Fe
     const half = tf.mul(tf.sum(tf.square(xs), -1, true), 0.5);
     let logits = tf.sub(wx, half);
     if (context.role === 'query') {
-      logits = tf.sub(logits, tf.max(wx, -1, true));
+      logits = tf.sub(logits, tf.max(logits, -1, true));
     } else if (!context.causal) {
       const axes = lead.length >= 2 ? [lead.length - 1, lead.length] : [lead.length];
-      logits = tf.sub(logits, tf.max(wx, axes, true));
+      logits = tf.sub(logits, tf.max(logits, axes, true));
     }
     return tf.mul(tf.exp(logits), 1 / Math.sqrt(m));
   });
