@@ -13,6 +13,7 @@ export interface RawBinding {
   gemmCeiling(n: number, reps: number): number;
   info(): { isa: string; vectorWidth: number; threads: number };
   setNumThreads(n: number): void;
+  setIsa(name: string): boolean;
 }
 
 function load(): { binding: RawBinding | null; error: string | null } {

@@ -53,6 +53,19 @@ export function setNumThreads(n: number): void {
   need('setNumThreads').setNumThreads(n);
 }
 
+/** The instruction-set variants of the kernels, best first. */
+export const ISAS = ['avx512', 'avx2', 'generic'] as const;
+
+/**
+ * Switches the kernels to another instruction-set variant (for tests and
+ * benchmarks; the best one the CPU supports is picked at load, and
+ * TESSERA_ISA overrides it). Returns false when this CPU lacks `isa`.
+ */
+export function setIsa(isa: (typeof ISAS)[number]): boolean {
+  if (!(ISAS as readonly string[]).includes(isa)) fail('setIsa', `isa must be one of ${ISAS.join(', ')}, received ${String(isa)}`);
+  return need('setIsa').setIsa(isa);
+}
+
 /**
  * GFLOP/s of an n x n x n float32 GEMM with the engine's own micro-kernel on
  * all pool threads (best of `reps`): the ceiling the benchmark reports ratios to.

@@ -157,12 +157,18 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throwError(info.Env(), "setIsa expects 'avx512', 'avx2' or 'generic'");
+  return Napi::Boolean::New(info.Env(), setIsa(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flashForward", Napi::Function::New(env, FlashForward, "flashForward"));
   exports.Set("flashBackward", Napi::Function::New(env, FlashBackward, "flashBackward"));
   exports.Set("gemmCeiling", Napi::Function::New(env, GemmCeiling, "gemmCeiling"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
   return exports;
 }
 

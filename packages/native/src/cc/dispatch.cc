@@ -40,9 +40,20 @@ static const KernelTable& choose() {
   return kernelsGeneric();
 }
 
+static const KernelTable* active = nullptr;
+
 const KernelTable& activeKernels() {
-  static const KernelTable& t = choose();
-  return t;
+  if (active == nullptr) active = &choose();
+  return *active;
+}
+
+bool setIsa(const char* name) {
+  if (std::strcmp(name, "generic") == 0) return active = &kernelsGeneric(), true;
+#if defined(__x86_64__) || defined(__i386__)
+  if (std::strcmp(name, "avx2") == 0 && hasAvx2()) return active = &kernelsAvx2(), true;
+  if (std::strcmp(name, "avx512") == 0 && hasAvx512()) return active = &kernelsAvx512(), true;
+#endif
+  return false;
 }
 
 }  // namespace tessera

@@ -145,7 +145,7 @@ static void flashForwardTile(const FlashFwdArgs& a, int64_t b, int64_t h, int64_
     gemm(mi, static_cast<int>(c.Dv), nj, S, 1, BR, vb + j0 * c.Dv, c.Dv, O, c.Dv, true);
   }
   for (int x = 0; x < mi; ++x) {
-    const bool any = l[x] > 0.0f;
+    const bool any = !(l[x] <= 0.0f);  // l == 0: no key seen; NaN (a NaN input) propagates
     const float inv = any ? 1.0f / l[x] : 0.0f;
     for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
     if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] + std::log(l[x]) : -kInf;

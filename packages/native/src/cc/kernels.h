@@ -49,5 +49,7 @@ const KernelTable& kernelsAvx2();
 const KernelTable& kernelsGeneric();
 // The best variant this CPU supports (or TESSERA_ISA=avx512|avx2|generic).
 const KernelTable& activeKernels();
+// Switches variant (tests compare them); false if this CPU lacks it. Not during a call.
+bool setIsa(const char* name);
 
 }  // namespace tessera

@@ -70,7 +70,7 @@ static inline vf vexp(vf x) {
   p = p * r + vset(5.0000001201E-1f);
   const vf y = p * (r * r) + r + vset(1.0f);
   const vf res = (vf)((vi)y + (ni << 23));
-  return dead ? vset(0.0f) : res;
+  return dead ? vset(0.0f) : (x == x ? res : x);  // NaN in, NaN out
 }
 
 // tanh(x) = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}): absolute error ~1e-7.
