@@ -7,6 +7,7 @@ import { GradConfig, getGradient, registerGradient } from '@tensorflow/tfjs-core
 // --- flash attention ---
 import { flashAttentionGradConfig } from './TesseraFlashAttention_grad';
 // --- block-sparse attention ---
+import { blockSparseAttentionGradConfig } from './TesseraBlockSparseAttention_grad';
 // --- linear attention ---
 import { linearAttentionGradConfig } from './TesseraLinearAttention_grad';
 
@@ -14,6 +15,7 @@ const GRADIENTS: GradConfig[] = [
   // --- flash attention ---
   flashAttentionGradConfig,
   // --- block-sparse attention ---
+  blockSparseAttentionGradConfig,
   // --- linear attention ---
   linearAttentionGradConfig,
 ];

@@ -2,21 +2,17 @@
  * blockSparseAttention: attention that visits only the key blocks a BlockMask
  * lists (Longformer, Beltagy et al. 2020; BigBird, Zaheer et al. 2020; the
  * BlockMask design of PyTorch FlexAttention, Dong et al. 2024), computed by the
- * FlashAttention-2 tile engine (Dao 2023): O(visited blocks * bs^2 * D) time
- * and O(n) memory, e.g. O(n * w) for a sliding window of w keys.
+ * FlashAttention-2 tile engine (Dao 2023). Time O(visited blocks * bs^2 * D),
+ * i.e. O(n * (w + 2 bs) * D) for a sliding window of w keys; memory O(n).
+ * Kernels and gradient are registered by ../register.ts (package entry).
  */
-import { engine, registerGradient, Tensor } from '@tensorflow/tfjs-core';
+import { engine, Tensor } from '@tensorflow/tfjs-core';
 import { fail, formatShape, formatValue } from '@tessera/tensor';
-import '../backends/cpu/kernels/TesseraBlockSparseAttention';
-import '../backends/cpu/kernels/TesseraBlockSparseAttentionGrad';
 import { slopesToArray } from '../alibi';
-import { blockSparseAttentionGradConfig } from '../gradients/TesseraBlockSparseAttention_grad';
 import { TesseraBlockSparseAttention, TesseraBlockSparseAttentionAttrs } from '../kernel_names';
 import type { AttentionOptions, AttentionWithLse } from '../options';
 import { BlockMask, isBlockMask } from '../sparse/block_mask';
 import { AttentionDims, validateAttention } from '../validate';
-
-registerGradient(blockSparseAttentionGradConfig);
 
 /** Options of {@link blockSparseAttention}: the masking ones live in the BlockMask. */
 export type BlockSparseAttentionOptions = Pick<AttentionOptions, 'scale' | 'alibiSlopes' | 'softcap' | 'returnLse'>;

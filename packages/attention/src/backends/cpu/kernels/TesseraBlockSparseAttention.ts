@@ -10,7 +10,8 @@ import { BlockMask } from '../../../sparse/block_mask';
 import { lookupMask } from '../../../sparse/registry';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
 
-export const blockSparseAttentionKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+export const blockSparseAttentionKernel: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
+  const backend = anyBackend as KernelBackend;
   const { q, k, v } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo };
   const a = attrsOf<TesseraBlockSparseAttentionAttrs>(attrs);
   const mask = lookupMask<BlockMask>(a.maskId, TesseraBlockSparseAttention);
