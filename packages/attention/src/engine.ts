@@ -24,6 +24,7 @@ import { blockSparseForwardImpl, BlockSparseForwardArgs } from './impl/block_spa
 import { linearBackwardImpl } from './linear/linear_backward_impl';
 import type { LinearBackwardArgs, LinearForwardArgs } from './linear/linear_dims';
 import { linearForwardImpl } from './linear/linear_forward_impl';
+import { engineFromEnvironment } from './native_engine'; // native engine (issue 6)
 
 export interface AttentionEngine {
   /** Shown by `info()`, e.g. 'typescript' or 'native (avx512, 2 threads)'. */
@@ -60,6 +61,10 @@ export const TYPESCRIPT_ENGINE: Readonly<AttentionEngine> = Object.freeze({
 });
 
 let active: AttentionEngine = TYPESCRIPT_ENGINE;
+// --- native engine (issue 6): installed at load when @tessera/native is available (TESSERA_ENGINE=ts keeps TypeScript; native_engine.ts) ---
+const nativeAtLoad = engineFromEnvironment();
+if (nativeAtLoad) active = { ...TYPESCRIPT_ENGINE, ...nativeAtLoad };
+// --- end native engine ---
 
 /** The engine the kernels use now. */
 export function getEngine(): AttentionEngine {
