@@ -22,6 +22,7 @@ export function featureCount(r: ResolvedLinear, D: number): number | null {
  */
 export function mapFeatures(x: tf.Tensor, context: FeatureMapContext, r: ResolvedLinear, where: string): tf.Tensor {
   const map = r.featureMap;
+  const what = context.role === 'query' ? 'queries' : 'keys';
   const D = (x.shape as number[])[3];
   if (map === 'elu+1') return tf.add(tf.elu(x), 1); // Katharopoulos et al. 2020, eq. 7
   if (map === 'relu') return tf.relu(x);
@@ -32,12 +33,12 @@ export function mapFeatures(x: tf.Tensor, context: FeatureMapContext, r: Resolve
   }
   const y = map(x, context) as unknown;
   const ok = typeof y === 'object' && y !== null && 'dataId' in y && 'shape' in y;
-  if (!ok) fail(where, `options.featureMap must return a tf.Tensor, received ${formatValue(y)} for the ${context.role}s`);
+  if (!ok) fail(where, `options.featureMap must return a tf.Tensor, received ${formatValue(y)} for the ${what}`);
   const t = y as tf.Tensor;
   const lead = x.shape.slice(0, 3);
   if (t.rank !== 4 || (t.shape as number[]).slice(0, 3).some((d, i) => d !== lead[i]) || (t.shape as number[])[3] < 1) {
-    fail(where, `options.featureMap must map ${context.role}s ${formatShape(x.shape)} to [${lead.join(',')},F] with F >= 1, received ${formatShape(t.shape)}`);
+    fail(where, `options.featureMap must map ${what} ${formatShape(x.shape)} to [${lead.join(',')},F] with F >= 1, received ${formatShape(t.shape)}`);
   }
-  if (t.dtype !== 'float32') fail(where, `options.featureMap must return float32, received ${t.dtype} for the ${context.role}s`);
+  if (t.dtype !== 'float32') fail(where, `options.featureMap must return float32, received ${t.dtype} for the ${what}`);
   return t;
 }
