@@ -17,8 +17,9 @@ export function embeddingLookup(ids: tf.Tensor, table: tf.Tensor): tf.Tensor {
     return {
       value: tf.gather(t, flat),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        // [N, V]^T x [N, d] -> [V, d]
-        const oh = tf.oneHot(saved[0], V, 1, 0, 'float32');
+        // [N, V]^T x [N, d] -> [V, d]. (tfjs-wasm 4.22's OneHot returns zeros when
+        // asked for float32 directly, so build it as int32 and cast.)
+        const oh = tf.cast(tf.oneHot(saved[0], V), 'float32');
         return tf.matMul(oh, tf.reshape(dy, [-1, d]), true, false);
       },
     };
