@@ -1,0 +1,98 @@
+/**
+ * Native engine variants for `npm run bench -- attention` (issue 6):
+ *  - native-flash / native-flash-causal: flashAttention on @tessera/native's
+ *    C++ engine (FlashAttention-2, SIMD + thread pool), forward and
+ *    forward+backward, on whatever backend the runner selects (cpu reads and
+ *    writes tensor memory in place; wasm on its heap).
+ * The engine is installed for the call and the previous one restored, so the
+ * TypeScript variants keep measuring TypeScript. `gemmCeiling()` is the
+ * machine's float32 GEMM ceiling measured by the addon, for ratios.
+ *
+ * Standalone (prints the figures recorded in docs/benchmarks.md):
+ *   npx ts-node --transpile-only scripts/bench/variants/native.ts [n,...] [--causal]
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import * as tfc from '@tensorflow/tfjs-core';
+import { flashAttention, getEngine, setEngine } from '@tessera/attention';
+import * as native from '@tessera/native';
+import { nativeEngine } from '../../../packages/attention/src/native_engine';
+import type { BenchInputs, BenchVariant } from '../types';
+
+const engine = nativeEngine();
+
+function withNative<T>(fn: () => T): T {
+  const prev = getEngine();
+  setEngine(engine!);
+  try {
+    return fn();
+  } finally {
+    setEngine(prev);
+  }
+}
+
+/** GFLOP/s of a 1024^3 float32 GEMM on the engine's threads (best of 5), or null without the addon. */
+export function gemmCeiling(): number | null {
+  return native.available() ? native.gemmCeiling(1024, 5) : null;
+}
+
+function variant(name: string, causal: boolean): BenchVariant {
+  return {
+    name,
+    family: 'native',
+    flops: (x: BenchInputs) => 4 * x.n * x.n * x.D * x.B * x.H * (causal ? 0.5 : 1),
+    supports: (backend: string) => engine !== null && ['cpu', 'wasm', 'tensorflow'].includes(backend),
+    forward: (x: BenchInputs): tf.TensorContainer => withNative(() => flashAttention(x.q, x.k, x.v, { causal })),
+    forwardBackward: (x: BenchInputs): tf.TensorContainer =>
+      withNative(() => tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tfc.sum(flashAttention(q, k, v, { causal })))([x.q, x.k, x.v])),
+  };
+}
+
+export const variants: BenchVariant[] = [variant('native-flash', false), variant('native-flash-causal', true)];
+
+/** Median wall time of fn over reps runs (after one warm-up). */
+async function timeIt(fn: () => tf.TensorContainer, reps: number): Promise<number> {
+  const once = async (): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    const r = fn();
+    for (const t of tfc.util.flatten(r as never) as unknown as tf.Tensor[]) if (t && 'dataSync' in t) t.dataSync();
+    const dt = Number(process.hrtime.bigint() - t0) / 1e9;
+    tfc.dispose(r);
+    return dt;
+  };
+  await once();
+  const ts: number[] = [];
+  for (let i = 0; i < reps; i++) ts.push(await once());
+  return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)];
+}
+
+async function main(): Promise<void> {
+  const { initBackend } = await import('@tessera/tensor');
+  await initBackend(process.env.TESSERA_BACKEND ?? 'cpu');
+  if (!engine) throw new Error(`@tessera/native unavailable: ${native.loadError()}`);
+  const sizes = (process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '1024,4096,16384').split(',').map(Number);
+  const causal = process.argv.includes('--causal');
+  const ceiling = gemmCeiling()!;
+  console.log(`${engine.name}, backend ${tfc.getBackend()}, GEMM ceiling ${ceiling.toFixed(1)} GFLOP/s (1024^3, best of 5)`);
+  const v = variant('native', causal);
+  for (const n of sizes) {
+    const B = 1, H = 8, D = 64;
+    const q = tfc.randomNormal([B, H, n, D]), k = tfc.randomNormal([B, H, n, D]), vv = tfc.randomNormal([B, H, n, D]);
+    const x: BenchInputs = { q, k, v: vv, B, H, n, D };
+    const reps = n <= 1024 ? 9 : n <= 4096 ? 3 : 1;
+    const tf_ = await timeIt(() => v.forward(x), reps);
+    const tb = await timeIt(() => v.forwardBackward!(x), reps);
+    const gf = v.flops(x) / tf_ / 1e9;
+    console.log(
+      `n=${n}${causal ? ' causal' : ''}: forward ${(tf_ * 1e3).toFixed(1)} ms = ${gf.toFixed(1)} GFLOP/s (${((100 * gf) / ceiling).toFixed(0)}% of ceiling); ` +
+        `fwd+bwd ${(tb * 1e3).toFixed(1)} ms = ${(tb / tf_).toFixed(2)}x forward (${((3.5 * v.flops(x)) / tb / 1e9).toFixed(1)} GFLOP/s at 3.5x fwd flops)`,
+    );
+    tfc.dispose([q, k, vv]);
+  }
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
