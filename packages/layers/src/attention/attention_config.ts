@@ -3,6 +3,7 @@
  * (`attention`), its options (`attentionOptions`) and the position scheme
  * (`positional`). All JSON-serializable, so they round-trip through getConfig().
  */
+import { LINEAR_FEATURE_MAPS } from '@tessera/attention';
 import { assertFiniteNumber, assertInteger, assertKnownOptions, assertOneOf, assertPositive, assertWindow, fail, formatValue } from '@tessera/tensor';
 
 export const ATTENTION_PATHS = ['auto', 'flash', 'sparse', 'linear', 'reference'] as const;
@@ -32,11 +33,13 @@ export interface AttentionConfig {
   softcap?: number;
   /** Block-sparse pattern (attention: 'sparse'). */
   sparse?: SparseConfig;
-  /** Feature map of linear attention (attention: 'linear'), as @tessera/attention names it. */
+  /** Feature map of attention 'linear': 'elu+1' (default), 'relu' or 'favor+' (Performer). */
   featureMap?: string;
+  /** Further options of attention 'linear' (see linearAttention): FAVOR+ numFeatures and seed, eps, chunkSize. */
+  linear?: { numFeatures?: number; seed?: number; eps?: number; chunkSize?: number };
 }
 
-export const ATTENTION_CONFIG_KEYS = ['window', 'scale', 'softcap', 'sparse', 'featureMap'] as const;
+export const ATTENTION_CONFIG_KEYS = ['window', 'scale', 'softcap', 'sparse', 'featureMap', 'linear'] as const;
 
 /** Validates `attentionOptions` for layer `where` (no tensors involved). */
 export function validateAttentionConfig(c: unknown, where: string): AttentionConfig {
@@ -46,7 +49,15 @@ export function validateAttentionConfig(c: unknown, where: string): AttentionCon
   if (o.window !== undefined) assertWindow(o.window, 'attentionOptions.window', where);
   if (o.scale !== undefined) assertFiniteNumber(o.scale, 'attentionOptions.scale', where);
   if (o.softcap !== undefined) assertPositive(o.softcap, 'attentionOptions.softcap', where);
-  if (o.featureMap !== undefined && typeof o.featureMap !== 'string') fail(where, `attentionOptions.featureMap must be a string, received ${formatValue(o.featureMap)}`);
+  if (o.featureMap !== undefined) assertOneOf(o.featureMap, LINEAR_FEATURE_MAPS, 'attentionOptions.featureMap', where);
+  if (o.linear !== undefined) {
+    assertKnownOptions(o.linear, ['numFeatures', 'seed', 'eps', 'chunkSize'], 'attentionOptions.linear', where);
+    const l = o.linear;
+    if (l.numFeatures !== undefined) assertInteger(l.numFeatures, 'attentionOptions.linear.numFeatures', where);
+    if (l.seed !== undefined) assertInteger(l.seed, 'attentionOptions.linear.seed', where, 0);
+    if (l.eps !== undefined) assertPositive(l.eps, 'attentionOptions.linear.eps', where);
+    if (l.chunkSize !== undefined) assertInteger(l.chunkSize, 'attentionOptions.linear.chunkSize', where);
+  }
   if (o.sparse !== undefined) {
     const s = o.sparse;
     assertKnownOptions(s, ['blockSize', 'globalTokens', 'bigBird'], 'attentionOptions.sparse', where);
@@ -79,4 +90,12 @@ export function intersectWindows(a: readonly [number, number] | null, b: readonl
   if (!b) return [a[0], a[1]];
   const side = (x: number, y: number): number => (x < 0 ? y : y < 0 ? x : Math.min(x, y));
   return [side(a[0], b[0]), side(a[1], b[1])];
+}
+
+/** linearAttention options from a layer's attention config. */
+export function linearOptions(c: AttentionConfig): import('@tessera/attention').LinearAttentionOptions {
+  const o: import('@tessera/attention').LinearAttentionOptions = { ...(c.linear ?? {}) };
+  if (c.featureMap !== undefined) o.featureMap = c.featureMap as import('@tessera/attention').LinearFeatureMapName;
+  if (c.scale !== undefined && c.featureMap === 'favor+') o.scale = c.scale;
+  return o;
 }

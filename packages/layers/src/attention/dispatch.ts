@@ -6,11 +6,11 @@
  * 'linear', whose different math must not be silently swapped, so it throws.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionReference, blockSparseAttention, flashAttention } from '@tessera/attention';
+import { attentionReference, blockSparseAttention, flashAttention, linearAttention } from '@tessera/attention';
 import type { AttentionOptions } from '@tessera/attention';
 import { fail } from '@tessera/tensor';
 import type { AttentionConfig, AttentionPath } from './attention_config';
-import { intersectWindows } from './attention_config';
+import { intersectWindows, linearOptions } from './attention_config';
 import type { KernelMask } from './keras_mask';
 import { attentionWithProbabilities } from './probabilities';
 import type { SparseMasks } from './sparse_masks';
@@ -23,6 +23,9 @@ export interface AttentionRun {
   path: Exclude<AttentionPath, 'auto'>;
   /** Why `path` differs from the request ('' when it does not, or for 'auto' -> 'flash'). */
   reason: string;
+  /** Query rows and keys of the call (a cached decoding step has Tq = new tokens, Tk = context). */
+  Tq?: number;
+  Tk?: number;
 }
 
 export interface DispatchRequest {
@@ -91,7 +94,18 @@ export function dispatchAttention(r: DispatchRequest): DispatchResult {
       const mask = (r.sparse as SparseMasks).get({ Tq, Tk, causal: r.mask.causal, window, keyMask: km });
       return { output: blockSparseAttention(r.q, r.k, r.v, mask, { ...base, returnLse: false }), scores: null, run: { requested: 'sparse', path: 'sparse', reason: '' } };
     }
-    case 'linear':
+    case 'linear': {
+      // Linear attention has no scores, masks beyond causal, or windows: refuse rather than change the math.
+      const no = (what: string): never => fail(r.where, `attention 'linear' cannot apply ${what} (kernelised attention has no score matrix); use attention 'flash' or 'reference'`);
+      if (r.wantScores) no('returnAttentionScores');
+      if (r.mask.dense) no(`this attentionMask: ${r.mask.denseReason}`);
+      if (r.mask.keyMask) no('a padding mask (attentionMask / paddingMask)');
+      if (window) no(`a window ${JSON.stringify(window)}`);
+      if (r.config.softcap !== undefined) no('softcap');
+      const output = linearAttention(r.q, r.k, r.v, { ...linearOptions(r.config), causal: r.mask.causal });
+      const reason = r.dropout > 0 ? 'attention dropout does not apply to linear attention (no probabilities)' : '';
+      return { output, scores: null, run: { requested: 'linear', path: 'linear', reason } };
+    }
     default:
       return fail(r.where, `attention ${JSON.stringify(r.requested)} is not available`);
   }

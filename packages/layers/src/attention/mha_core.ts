@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { alibiSlopes } from '@tessera/attention';
 import { assertBoolean, assertRank, fail, formatShape } from '@tessera/tensor';
 import { KVCache } from '../cache/kv_cache';
+import { LinearStateCache } from '../cache/linear_state_cache';
+import { linearOptions } from './attention_config';
 import type { AddWeightFn } from '../core/weights';
 import { AttentionRun, dispatchAttention } from './dispatch';
 import { checkAttentionMask, toKernelMask } from './keras_mask';
@@ -25,9 +27,12 @@ export interface MhaCallOptions {
   /** Also return the attention probabilities [B, H, Tq, Tk] (runs the reference path). */
   returnAttentionScores?: boolean;
   training?: boolean;
-  /** Incremental decoding: attend to the cached keys plus these tokens, then cache them. */
-  cache?: KVCache | null;
+  /** Incremental decoding: attend to the cached keys (or linear state) plus these tokens, then cache them. */
+  cache?: AttentionCache | null;
 }
+
+/** A KV cache, or the recurrent state of attention 'linear'. */
+export type AttentionCache = KVCache | LinearStateCache;
 
 /** Input sizes fixed at build time. */
 export interface MhaInputDims {
@@ -85,16 +90,16 @@ export class MhaCore {
     if (o.useCausalMask !== undefined) assertBoolean(o.useCausalMask, 'useCausalMask', w);
     if (o.returnAttentionScores !== undefined) assertBoolean(o.returnAttentionScores, 'returnAttentionScores', w);
     if (o.cache) {
-      if (!(o.cache instanceof KVCache)) fail(w, `cache must be a KVCache from createCache(), received ${String(o.cache)}`);
+      const linear = this.s.attention === 'linear';
+      if (linear ? !(o.cache instanceof LinearStateCache) : !(o.cache instanceof KVCache)) fail(w, `cache must be a ${linear ? 'LinearStateCache' : 'KVCache'} from this layer's createCache(), received ${String(o.cache)}`);
       if (vs[1] !== qs[1]) fail(w, `with a cache, value/key must be the new tokens themselves (same length as query), received query ${formatShape(query.shape)} and value ${formatShape(value.shape)}`);
       if (o.attentionMask) fail(w, 'attentionMask is not supported with a cache (decode unpadded sequences; the causal mask is implied)');
-      if (this.s.attention === 'linear') fail(w, "a KVCache does not apply to attention 'linear' (its decoding state is recurrent)");
       o.cache.checkAppend(qs[0], qs[1], w);
       if (o.cache.numHeads !== this.s.numKeyValueHeads || o.cache.keyDim !== this.s.keyDim || o.cache.valueDim !== this.s.valueDim) {
         fail(w, `cache has ${o.cache.numHeads} heads of keyDim ${o.cache.keyDim}/valueDim ${o.cache.valueDim}, this layer needs ${this.s.numKeyValueHeads} heads of keyDim ${this.s.keyDim}/valueDim ${this.s.valueDim}`);
       }
     }
-    const Tk = o.cache ? o.cache.stored + ks[1] : ks[1];
+    const Tk = o.cache instanceof KVCache ? o.cache.stored + ks[1] : ks[1];
     if (o.attentionMask) checkAttentionMask(o.attentionMask, qs[0], qs[1], Tk, w);
   }
 
@@ -115,6 +120,16 @@ export class MhaCore {
         const ro = { startIndex: start, maxWavelength: s.ropeMaxWavelength, scalingFactor: s.ropeScalingFactor };
         q = applyRotary(q, 2, 3, ro, this.where);
         k = applyRotary(k, 2, 3, ro, this.where);
+      }
+      if (cache instanceof LinearStateCache) {
+        // Recurrent decoding: causal linear attention continued from the state.
+        if (o.returnAttentionScores) fail(this.where, "attention 'linear' cannot apply returnAttentionScores (kernelised attention has no score matrix)");
+        const st = cache.stage(q, k, v, this.where);
+        st.commit();
+        this.lastRun = { requested: 'linear', path: 'linear', reason: '', Tq: q.shape[2] as number, Tk: cache.length };
+        const output = projectOutput(st.output, this.oKernel.read(), read(this.oBias));
+        result = { output, scores: null };
+        return [output];
       }
       const staged = cache ? cache.stage(k, v, this.where) : null;
       if (staged) ({ k, v } = staged);
@@ -137,6 +152,8 @@ export class MhaCore {
         where: this.where,
       });
       staged?.commit();
+      r.run.Tq = Tq;
+      r.run.Tk = Tk;
       this.lastRun = requested === s.attention ? r.run : { ...r.run, requested: s.attention, reason: r.run.reason || 'cached decoding: the window is applied by the flash kernel row by row' };
       // [B, H, Tq, Dv] -> [B, Tq, outputDim]
       const output = projectOutput(r.output, this.oKernel.read(), read(this.oBias));
@@ -148,9 +165,11 @@ export class MhaCore {
   }
 
   /** A KV cache for this attention (full, or rolling over `window` positions). */
-  createCache(batchSize: number, maxLength: number, rolling: boolean): KVCache {
+  createCache(batchSize: number, maxLength: number, rolling: boolean): AttentionCache {
     const sp = this.s.attentionOptions.sparse;
-    if (this.s.attention === 'linear') fail(this.where, "attention 'linear' decodes with a recurrent state, not a KV cache");
+    if (this.s.attention === 'linear') {
+      return new LinearStateCache({ batchSize, numHeads: this.s.numKeyValueHeads, keyDim: this.s.keyDim, valueDim: this.s.valueDim, options: linearOptions(this.s.attentionOptions) });
+    }
     if (this.s.attention === 'sparse' && sp && (sp.globalTokens?.length || sp.bigBird)) {
       fail(this.where, 'cached decoding supports sparse patterns that are windows; globalTokens and bigBird need the whole sequence');
     }

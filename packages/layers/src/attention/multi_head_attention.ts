@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fail, formatValue } from '@tessera/tensor';
-import type { KVCache } from '../cache/kv_cache';
+import type { AttentionCache } from '../attention/mha_core';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
 import type { AttentionRun } from './dispatch';
 import { MhaSettings, MultiHeadAttentionArgs, mhaConfig, resolveMhaArgs } from './mha_args';
@@ -108,7 +108,7 @@ export class MultiHeadAttention extends tf.layers.Layer {
    * const cache = mha.createCache({ batchSize: 1, maxLength: 128 });
    * mha.apply(prompt, { cache, useCausalMask: true }); // then one token at a time
    */
-  createCache(a: { batchSize: number; maxLength: number; rolling?: boolean }): KVCache {
+  createCache(a: { batchSize: number; maxLength: number; rolling?: boolean }): AttentionCache {
     if (!this.core) fail('MultiHeadAttention', 'createCache needs a built layer (call it once, or build it with the input shape)');
     return this.core.createCache(a.batchSize, a.maxLength, a.rolling ?? false);
   }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertBoolean, assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
-import type { KVCache } from '../cache/kv_cache';
+import type { AttentionCache } from '../attention/mha_core';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
@@ -25,7 +25,7 @@ export interface TransformerDecoderCallArgs {
   useCausalMask?: boolean;
   training?: boolean;
   /** Self-attention KV cache for incremental decoding (from createCache). */
-  cache?: KVCache | null;
+  cache?: AttentionCache | null;
 }
 
 /**
@@ -103,7 +103,7 @@ export class TransformerDecoder extends tf.layers.Layer {
   }
 
   /** A self-attention KV cache (see MultiHeadAttention.createCache). */
-  createCache(a: { batchSize: number; maxLength: number; rolling?: boolean }): KVCache {
+  createCache(a: { batchSize: number; maxLength: number; rolling?: boolean }): AttentionCache {
     if (!this.selfAttn) fail(WHERE, 'createCache needs a built layer (call it once, or build it with the input shape)');
     return this.selfAttn.attention.createCache(a.batchSize, a.maxLength, a.rolling ?? false);
   }
