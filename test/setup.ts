@@ -15,3 +15,6 @@ console.warn = (...args: unknown[]) => {
   if (typeof args[0] === 'string' && args[0].includes('looks like you are running TensorFlow.js in Node.js')) return;
   warn(...args);
 };
+
+// --- webgpu (issue 8): load Dawn when a WebGPU adapter exists, so describeEachBackend includes 'webgpu' ---
+import './webgpu/dawn_setup';

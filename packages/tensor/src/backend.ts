@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { fail } from './checks';
 import { formatValue } from './format';
+import { explainNoAdapter, installSyncReadback, loadDawn } from './webgpu_node';
 
 /** Backends Tessera knows how to initialise. */
 export const BACKEND_NAMES = ['cpu', 'wasm', 'webgpu', 'tensorflow'] as const;
@@ -61,12 +62,53 @@ async function initWasm(): Promise<void> {
 }
 
 async function initWebGpu(): Promise<void> {
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  if (!nav || !nav.gpu) {
-    fail('initBackend', "backend 'webgpu' needs navigator.gpu: in a browser use Chrome or Edge with WebGPU; in Node, load Dawn first (the `webgpu` npm package: `navigator.gpu = create([])`)");
+  const g = globalThis as { navigator?: { gpu?: GpuLike } };
+  if (isNode && !(g.navigator && g.navigator.gpu)) loadDawn();
+  if (!g.navigator || !g.navigator.gpu) {
+    fail('initBackend', "backend 'webgpu' needs navigator.gpu: use a browser with WebGPU (Chrome, Edge, Safari 26+, Firefox 141+ on Windows)");
   }
   const r = tryRequire('@tensorflow/tfjs-backend-webgpu');
   if (!r.ok) fail('initBackend', `backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu (npm install @tensorflow/tfjs-backend-webgpu@4.22.0): ${r.error}`);
+  const mod = r.mod as { WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend };
+  if (isNode) installSyncReadback(mod.WebGPUBackend);
+  await registerWebGpuFactory(g.navigator.gpu, mod.WebGPUBackend);
+}
+
+interface GpuAdapterLike {
+  features: { has(f: string): boolean };
+  limits: Record<string, number>;
+  info?: unknown;
+  requestDevice(d: object): Promise<{ addEventListener?(t: string, f: (e: { error?: { message?: string } }) => void): void }>;
+}
+interface GpuLike {
+  requestAdapter(o?: object): Promise<GpuAdapterLike | null>;
+}
+const FACTORY_MARK = Symbol.for('tessera.webgpu.factory');
+
+/**
+ * Registers tfjs's 'webgpu' backend with a device Tessera requested itself:
+ * same features and limits as tfjs-backend-webgpu asks for, plus `subgroups`
+ * when the adapter has it (Tessera's WGSL uses it then). A missing adapter is
+ * reported here, with the reason, instead of as a TypeError inside tfjs.
+ */
+async function registerWebGpuFactory(gpu: GpuLike, Backend: new (device: unknown, info: unknown) => tf.KernelBackend): Promise<void> {
+  const engine = tf.engine() as unknown as { registry: Record<string, unknown>; registryFactory: Record<string, { factory: Record<symbol, unknown> }> };
+  if (engine.registry.webgpu || engine.registryFactory.webgpu?.factory[FACTORY_MARK]) return;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) fail('initBackend', `backend 'webgpu': no WebGPU adapter. ${isNode ? explainNoAdapter() : 'The browser exposes navigator.gpu but offers no adapter (blocklisted GPU or WebGPU disabled).'}`);
+  const features = ['timestamp-query', 'bgra8unorm-storage', 'subgroups'].filter((f) => adapter.features.has(f));
+  const names = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup'];
+  const requiredLimits: Record<string, number> = {};
+  for (const n of names) requiredLimits[n] = adapter.limits[n];
+  const factory = async (): Promise<tf.KernelBackend> => {
+    const device = await adapter.requestDevice({ requiredFeatures: features, requiredLimits });
+    // tfjs does not listen for validation errors; without this they vanish and outputs read as zeros.
+    device.addEventListener?.('uncapturederror', (e) => console.error(`WebGPU error: ${e.error?.message ?? String(e)}`));
+    return new Backend(device, adapter.info);
+  };
+  (factory as unknown as Record<symbol, unknown>)[FACTORY_MARK] = true;
+  if (engine.registryFactory.webgpu) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', factory, 3);
 }
 
 function initTensorflow(): string | null {
@@ -131,3 +173,5 @@ export async function initBackend(name?: string): Promise<BackendInfo> {
   await tf.ready();
   return { name: chosen, source, reason: `${chosen} (${why})`, registered: Object.keys(tf.engine().registryFactory) };
 }
+
+export { loadDawn, dawnBinaryPath } from './webgpu_node';
