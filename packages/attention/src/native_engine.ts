@@ -2,9 +2,9 @@
  * The native engine: @tessera/native's C++ FlashAttention-2 kernels (SIMD,
  * multi-threaded) behind the typed-array contract of impl/flash_types.ts.
  * engine.ts installs it when the package loads, so every tfjs backend's flash
- * kernels (cpu zero-copy, wasm on the heap, the rest through the host path)
- * use it in Node; entry points it lacks (block-sparse, linear) stay on the
- * TypeScript engine.
+ * and block-sparse kernels (cpu zero-copy, wasm on the heap, the rest through
+ * the host path) use it in Node; entry points it lacks (linear attention) stay
+ * on the TypeScript engine.
  *
  * TESSERA_ENGINE selects: unset or 'auto' (native when it loads, else
  * TypeScript), 'ts'/'typescript' (always TypeScript), 'native' (native or an
@@ -17,6 +17,8 @@
  */
 import { fail, formatValue } from '@tessera/tensor';
 import type { AttentionEngine } from './engine';
+import type { BlockSparseBackwardArgs } from './impl/block_sparse_backward_impl';
+import type { BlockSparseForwardArgs } from './impl/block_sparse_forward_impl';
 import type { FlashBackwardArgs, FlashForwardArgs } from './impl/flash_types';
 
 /** The part of @tessera/native this engine uses (the package is an optional dependency, loaded at run time). */
@@ -26,9 +28,11 @@ interface NativeModule {
   info(): { isa: string; vectorWidth: number; threads: number };
   flashForward(args: FlashForwardArgs): void;
   flashBackward(args: FlashBackwardArgs): void;
+  blockSparseForward(args: BlockSparseForwardArgs): void;
+  blockSparseBackward(args: BlockSparseBackwardArgs): void;
 }
 
-export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward'>;
+export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward'>;
 
 const ENGINE_CHOICES = ['auto', 'ts', 'typescript', 'native'] as const;
 
@@ -58,6 +62,8 @@ export function nativeEngine(): NativeEngine | null {
     name: `native (${i.isa}, ${i.threads} thread${i.threads === 1 ? '' : 's'})`,
     flashForward: (a) => mod.flashForward(a),
     flashBackward: (a) => mod.flashBackward(a),
+    blockSparseForward: (a) => mod.blockSparseForward(a),
+    blockSparseBackward: (a) => mod.blockSparseBackward(a),
   };
 }
 

@@ -10,6 +10,8 @@ import * as path from 'path';
 export interface RawBinding {
   flashForward(args: object): void;
   flashBackward(args: object): void;
+  blockSparseForward(args: object): void;
+  blockSparseBackward(args: object): void;
   gemmCeiling(n: number, reps: number): number;
   info(): { isa: string; vectorWidth: number; threads: number };
   setNumThreads(n: number): void;

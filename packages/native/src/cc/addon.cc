@@ -97,8 +97,8 @@ AttnCommon readCommon(const Napi::Object& o) {
   return c;
 }
 
-Napi::Value FlashForward(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), "flashForward expects one argument object");
+FlashFwdArgs readForward(const Napi::CallbackInfo& info, const char* name) {
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), std::string(name) + " expects one argument object");
   const Napi::Object o = info[0].As<Napi::Object>();
   FlashFwdArgs a{};
   a.c = readCommon(o);
@@ -108,12 +108,11 @@ Napi::Value FlashForward(const Napi::CallbackInfo& info) {
   a.v = f32In(o, "v", c.B * c.Hkv * c.Tk * c.Dv);
   a.out = f32Out(o, "out", c.B * c.H * c.Tq * c.Dv);
   a.lse = f32Out(o, "lse", c.B * c.H * c.Tq, true);
-  activeKernels().flashForward(a);
-  return info.Env().Undefined();
+  return a;
 }
 
-Napi::Value FlashBackward(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), "flashBackward expects one argument object");
+FlashBwdArgs readBackward(const Napi::CallbackInfo& info, const char* name) {
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), std::string(name) + " expects one argument object");
   const Napi::Object o = info[0].As<Napi::Object>();
   FlashBwdArgs a{};
   a.c = readCommon(o);
@@ -128,7 +127,76 @@ Napi::Value FlashBackward(const Napi::CallbackInfo& info) {
   a.dq = f32Out(o, "dq", c.B * c.H * c.Tq * c.D);
   a.dk = f32Out(o, "dk", c.B * c.Hkv * c.Tk * c.D);
   a.dv = f32Out(o, "dv", c.B * c.Hkv * c.Tk * c.Dv);
+  return a;
+}
+
+Napi::Value FlashForward(const Napi::CallbackInfo& info) {
+  const FlashFwdArgs a = readForward(info, "flashForward");
+  activeKernels().flashForward(a);
+  return info.Env().Undefined();
+}
+
+Napi::Value FlashBackward(const Napi::CallbackInfo& info) {
+  const FlashBwdArgs a = readBackward(info, "flashBackward");
   activeKernels().flashBackward(a);
+  return info.Env().Undefined();
+}
+
+// Reads and fully validates args.layout (every index the kernels will follow).
+BlockLayout readLayout(const Napi::CallbackInfo& info, AttnCommon& c) {
+  Napi::Env env = info.Env();
+  const Napi::Value lv = info[0].As<Napi::Object>().Get("layout");
+  if (!lv.IsObject()) throwError(env, "layout must be an object");
+  const Napi::Object o = lv.As<Napi::Object>();
+  BlockLayout L{};
+  L.bs = getInt(o, "blockSize", 1, kMaxDim);
+  L.B = getInt(o, "B", 1, kMaxDim);
+  L.H = getInt(o, "H", 1, kMaxDim);
+  L.nQ = getInt(o, "numQueryBlocks", 1, kMaxDim);
+  if (L.B != 1 && L.B != c.B) throwError(env, "layout.B must be 1 or B=" + std::to_string(c.B) + ", received " + std::to_string(L.B));
+  if (L.H != 1 && L.H != c.H) throwError(env, "layout.H must be 1 or H=" + std::to_string(c.H) + ", received " + std::to_string(L.H));
+  const int64_t nQ = (c.Tq + L.bs - 1) / L.bs, nK = (c.Tk + L.bs - 1) / L.bs;
+  if (L.nQ != nQ) throwError(env, "layout.numQueryBlocks must be ceil(Tq / blockSize) = " + std::to_string(nQ) + ", received " + std::to_string(L.nQ));
+  const int64_t rows = product(env, {L.B, L.H, L.nQ});
+  Napi::Value cv = o.Get("colIdx");
+  if (!cv.IsTypedArray()) throwError(env, "layout.colIdx must be an Int32Array");
+  const int64_t nnz = static_cast<int64_t>(cv.As<Napi::TypedArray>().ElementLength());
+  L.rowPtr = getArray<int32_t>(o, "rowPtr", napi_int32_array, "Int32Array", rows + 1, false);
+  L.colIdx = getArray<int32_t>(o, "colIdx", napi_int32_array, "Int32Array", nnz, false);
+  L.bitsOff = getArray<int32_t>(o, "bitsOff", napi_int32_array, "Int32Array", nnz, false);
+  Napi::Value bv = o.Get("bits");
+  if (!bv.IsTypedArray()) throwError(env, "layout.bits must be a Uint8Array");
+  const int64_t nbits = static_cast<int64_t>(bv.As<Napi::TypedArray>().ElementLength());
+  L.bits = getArray<uint8_t>(o, "bits", napi_uint8_array, "Uint8Array", nbits, false);
+  if (L.rowPtr[0] != 0 || L.rowPtr[rows] != nnz) throwError(env, "layout.rowPtr must start at 0 and end at colIdx.length=" + std::to_string(nnz));
+  for (int64_t r = 0; r < rows; ++r)
+    if (L.rowPtr[r + 1] < L.rowPtr[r]) throwError(env, "layout.rowPtr must be non-decreasing (row " + std::to_string(r) + ")");
+  const int64_t bb = product(env, {L.bs, L.bs});
+  for (int64_t e = 0; e < nnz; ++e) {
+    if (L.colIdx[e] < 0 || L.colIdx[e] >= nK) throwError(env, "layout.colIdx[" + std::to_string(e) + "] must be in [0, " + std::to_string(nK) + "), received " + std::to_string(L.colIdx[e]));
+    if (L.bitsOff[e] != -1 && (L.bitsOff[e] < 0 || L.bitsOff[e] > nbits - bb)) throwError(env, "layout.bitsOff[" + std::to_string(e) + "] is out of range: " + std::to_string(L.bitsOff[e]));
+  }
+  // The layout is the whole mask: no other masking options apply.
+  c.causal = false;
+  c.winL = c.winR = -1;
+  c.keyMask = nullptr;
+  c.segQ = c.segK = nullptr;
+  return L;
+}
+
+Napi::Value BlockSparseForward(const Napi::CallbackInfo& info) {
+  BlockSparseFwdArgs a{};
+  a.f = readForward(info, "blockSparseForward");
+  a.layout = readLayout(info, a.f.c);
+  activeKernels().blockSparseForward(a);
+  return info.Env().Undefined();
+}
+
+Napi::Value BlockSparseBackward(const Napi::CallbackInfo& info) {
+  BlockSparseBwdArgs a{};
+  a.f = readBackward(info, "blockSparseBackward");
+  a.layout = readLayout(info, a.f.c);
+  activeKernels().blockSparseBackward(a);
   return info.Env().Undefined();
 }
 
@@ -165,6 +233,8 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flashForward", Napi::Function::New(env, FlashForward, "flashForward"));
   exports.Set("flashBackward", Napi::Function::New(env, FlashBackward, "flashBackward"));
+  exports.Set("blockSparseForward", Napi::Function::New(env, BlockSparseForward, "blockSparseForward"));
+  exports.Set("blockSparseBackward", Napi::Function::New(env, BlockSparseBackward, "blockSparseBackward"));
   exports.Set("gemmCeiling", Napi::Function::New(env, GemmCeiling, "gemmCeiling"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

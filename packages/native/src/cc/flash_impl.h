@@ -37,10 +37,18 @@ struct RowRange {
   }
 };
 
-// Turns raw q.k products S^T[nj x BR] (keys j0.., queries i0..) into final
-// scores: scale, softcap, ALiBi, and -inf where masked. With F, also writes
-// d(score)/d(scale*q.k) = 1 - tanh^2 for the softcap backward (0 if masked).
-static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j0, int64_t i0, int64_t b, int64_t h, bool interior, const int32_t* segq) {
+// An explicit element mask for one (query block, key block) pair of a
+// block-sparse layout: allowed(i, j) = p[(i - i0) * ld + (j - j0)].
+struct Bitmap {
+  const uint8_t* p;
+  int64_t ld, i0, j0;
+};
+
+// Turns raw q.k products S^T[nj x BR] (keys j0.., queries i0..i0+mi) into
+// final scores: scale, softcap, ALiBi, and -inf where masked. With F, also
+// writes d(score)/d(scale*q.k) = 1 - tanh^2 for the softcap backward (0 if masked).
+static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j0, int64_t i0, int mi, int64_t b, int64_t h, bool interior,
+                      const int32_t* segq, const Bitmap* bm) {
   const int64_t off = c.Tk - c.Tq;
   const float slope = c.alibi ? c.alibi[h] : 0.0f;
   const bool needMask = !interior && (c.causal || c.winL >= 0 || c.winR >= 0);
@@ -78,6 +86,12 @@ static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j
       if (segq) s = viload(segq + x) == viset(sk) ? s : ninf;
       vstore(row + x, s);
     }
+    if (bm) {
+      const uint8_t* bits = bm->p + (i0 - bm->i0) * bm->ld + (j - bm->j0);
+      for (int x = 0; x < mi; ++x)
+        if (!bits[x * bm->ld]) row[x] = -kInf;
+      for (int x = mi; x < BR; ++x) row[x] = -kInf;
+    }
   }
 }
 
@@ -97,30 +111,37 @@ static void packTransposed(const float* src, int64_t D, int mi, float* out) {
   }
 }
 
-// One query tile of one (b, h): online softmax over the key tiles it can see.
-static void flashForwardTile(const FlashFwdArgs& a, int64_t b, int64_t h, int64_t i0) {
-  const AttnCommon& c = a.c;
-  thread_local std::vector<float> qtBuf, sBuf;
-  const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
-  const int64_t kvh = h / (c.H / c.Hkv);
-  float* qt = scratch(qtBuf, c.D * BR);
-  float* S = scratch(sBuf, BC * BR);
+// One query tile [i0, i0+mi) of one (b, h) in the forward pass: the online
+// softmax state, fed key chunks of <= BC keys in any order, then finished.
+struct ForwardTile {
+  const FlashFwdArgs& a;
+  const AttnCommon& c;
+  int64_t b, h, i0;
+  int mi;
+  float *qt, *S, *O;
+  const float *kb, *vb;
+  const int32_t* segq;
   alignas(64) float m[BR], l[BR], alpha[BR];
   alignas(64) int32_t segBuf[BR];
-  packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt);
-  const int32_t* segq = tileSegments(c, segBuf, b, i0, mi);
-  float* O = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
-  for (int64_t x = 0; x < mi * c.Dv; ++x) O[x] = 0.0f;
-  for (int x = 0; x < BR; ++x) m[x] = -kInf, l[x] = 0.0f;
-  const RowRange rr{c};
-  const int64_t jlo = rr.lo(i0), jhi = rr.hi(i0 + mi - 1);
-  const float* kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
-  const float* vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
-  for (int64_t j0 = jlo; j0 <= jhi; j0 += BC) {
-    const int nj = static_cast<int>(std::min<int64_t>(BC, jhi + 1 - j0));
-    const bool interior = j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1);
+
+  ForwardTile(const FlashFwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_) : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_) {
+    thread_local std::vector<float> qtBuf, sBuf;
+    qt = scratch(qtBuf, c.D * BR);
+    S = scratch(sBuf, BC * BR);
+    const int64_t kvh = h / (c.H / c.Hkv);
+    kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
+    vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
+    packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt);
+    segq = tileSegments(c, segBuf, b, i0, mi);
+    O = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
+    for (int64_t x = 0; x < mi * c.Dv; ++x) O[x] = 0.0f;
+    for (int x = 0; x < BR; ++x) m[x] = -kInf, l[x] = 0.0f;
+  }
+
+  // Keys [j0, j0+nj), nj <= BC.
+  void chunk(int64_t j0, int nj, bool interior, const Bitmap* bm) {
     gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
-    scoreTile(c, S, nullptr, nj, j0, i0, b, h, interior, segq);
+    scoreTile(c, S, nullptr, nj, j0, i0, mi, b, h, interior, segq, bm);
     for (int x = 0; x < BR; x += W) {
       vf mt = vset(-kInf);
       for (int jr = 0; jr < nj; ++jr) mt = vmax(mt, vload(S + jr * BR + x));
@@ -144,12 +165,101 @@ static void flashForwardTile(const FlashFwdArgs& a, int64_t b, int64_t h, int64_
     // O += P V: A = P^T read transposed (sr = 1, sk = BR)
     gemm(mi, static_cast<int>(c.Dv), nj, S, 1, BR, vb + j0 * c.Dv, c.Dv, O, c.Dv, true);
   }
-  for (int x = 0; x < mi; ++x) {
-    const bool any = !(l[x] <= 0.0f);  // l == 0: no key seen; NaN (a NaN input) propagates
-    const float inv = any ? 1.0f / l[x] : 0.0f;
-    for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
-    if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] + std::log(l[x]) : -kInf;
+
+  void finish() {
+    for (int x = 0; x < mi; ++x) {
+      const bool any = !(l[x] <= 0.0f);  // l == 0: no key seen; NaN (a NaN input) propagates
+      const float inv = any ? 1.0f / l[x] : 0.0f;
+      for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
+      if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] + std::log(l[x]) : -kInf;
+    }
   }
+};
+
+// One query tile of one (b, h) in the backward pass: Q^T and dO^T packed,
+// delta = rowsum(dO * O) - dLse and lse per lane; `chunk` adds one key
+// chunk's contribution to dQ (tile rows) and dK, dV (chunk rows).
+struct BackwardTile {
+  const FlashBwdArgs& a;
+  const AttnCommon& c;
+  int64_t b, h, i0, row0;
+  int mi;
+  const float *qt, *dot, *delta, *lseT;
+  const int32_t* segq;
+  float *S, *F, *dP;
+  const float *kb, *vb;
+  float *dkb, *dvb;
+
+  // Packs the tile into qtOut [D x BR], dotOut [Dv x BR], rowsOut [2 x BR]; zeroes its dq rows.
+  static void pack(const FlashBwdArgs& a, int64_t b, int64_t h, int64_t i0, int mi, float* qtOut, float* dotOut, float* rowsOut) {
+    const AttnCommon& c = a.c;
+    const int64_t row0 = (b * c.H + h) * c.Tq + i0;
+    packTransposed(a.q + row0 * c.D, c.D, mi, qtOut);
+    packTransposed(a.dout + row0 * c.Dv, c.Dv, mi, dotOut);
+    for (int x = 0; x < BR; ++x) {
+      float dl = 0.0f, ls = kInf;  // padded queries: lse = +inf makes P = 0
+      if (x < mi) {
+        const float* dor = a.dout + (row0 + x) * c.Dv;
+        const float* orow = a.o + (row0 + x) * c.Dv;
+        for (int64_t e = 0; e < c.Dv; ++e) dl += dor[e] * orow[e];
+        if (a.dlse) dl -= a.dlse[row0 + x];  // d lse / d s = P: folds into delta
+        ls = a.lse[row0 + x] == -kInf ? kInf : a.lse[row0 + x];  // row that saw no key: P = 0
+      }
+      rowsOut[x] = dl;
+      rowsOut[BR + x] = ls;
+    }
+    float* dq = a.dq + row0 * c.D;
+    for (int64_t x = 0; x < mi * c.D; ++x) dq[x] = 0.0f;
+  }
+
+  BackwardTile(const FlashBwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, const float* qt_, const float* dot_, const float* rows, int32_t* segBuf)
+      : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_), qt(qt_), dot(dot_), delta(rows), lseT(rows + BR) {
+    thread_local std::vector<float> sBuf, fBuf, dpBuf;
+    S = scratch(sBuf, BC * BR);
+    F = c.softcap > 0.0f ? scratch(fBuf, BC * BR) : nullptr;
+    dP = scratch(dpBuf, BC * BR);
+    row0 = (b * c.H + h) * c.Tq + i0;
+    const int64_t kvh = h / (c.H / c.Hkv);
+    kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
+    vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
+    dkb = a.dk + (b * c.Hkv + kvh) * c.Tk * c.D;
+    dvb = a.dv + (b * c.Hkv + kvh) * c.Tk * c.Dv;
+    segq = tileSegments(c, segBuf, b, i0, mi);
+  }
+
+  void chunk(int64_t j0, int nj, bool interior, const Bitmap* bm) {
+    const int64_t D = c.D, Dv = c.Dv;
+    gemm(nj, BR, static_cast<int>(D), kb + j0 * D, D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
+    scoreTile(c, S, F, nj, j0, i0, mi, b, h, interior, segq, bm);
+    gemm(nj, BR, static_cast<int>(Dv), vb + j0 * Dv, Dv, 1, dot, BR, dP, BR, false);  // dP^T = V_j dO^T
+    for (int jr = 0; jr < nj; ++jr) {
+      for (int x = 0; x < BR; x += W) {
+        const vf p = vexp(vload(S + jr * BR + x) - vload(lseT + x));
+        vf ds = p * (vload(dP + jr * BR + x) - vload(delta + x)) * vset(c.scale);
+        if (F) ds *= vload(F + jr * BR + x);
+        vstore(S + jr * BR + x, p);
+        vstore(dP + jr * BR + x, ds);
+      }
+    }
+    // dV_j += P^T dO_i ; dK_j += dS^T Q_i ; dQ_i += dS K_j
+    gemm(nj, static_cast<int>(Dv), mi, S, BR, 1, a.dout + row0 * Dv, Dv, dvb + j0 * Dv, Dv, true);
+    gemm(nj, static_cast<int>(D), mi, dP, BR, 1, a.q + row0 * D, D, dkb + j0 * D, D, true);
+    gemm(mi, static_cast<int>(D), nj, dP, 1, BR, kb + j0 * D, D, a.dq + row0 * D, D, true);
+  }
+};
+
+// One query tile of one (b, h): online softmax over the key tiles it can see.
+static void flashForwardTile(const FlashFwdArgs& a, int64_t b, int64_t h, int64_t i0) {
+  const AttnCommon& c = a.c;
+  const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
+  ForwardTile t(a, b, h, i0, mi);
+  const RowRange rr{c};
+  const int64_t jlo = rr.lo(i0), jhi = rr.hi(i0 + mi - 1);
+  for (int64_t j0 = jlo; j0 <= jhi; j0 += BC) {
+    const int nj = static_cast<int>(std::min<int64_t>(BC, jhi + 1 - j0));
+    t.chunk(j0, nj, j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1), nullptr);
+  }
+  t.finish();
 }
 
 // Work split over (b, h, query tile); each task owns its output rows.
@@ -162,89 +272,44 @@ static void flashForward(const FlashFwdArgs& a) {
   });
 }
 
-// Backward for one (b, kv head): key tiles outer, the G query heads and their
-// query tiles inner. dK/dV of a key tile accumulate in place; dQ rows of the
-// group are owned by this task and accumulate in a fixed key-tile order, so
-// there are no write races and the result is independent of the thread count.
+// Backward for one (b, kv head): all query tiles of its G query heads are
+// packed once, then key blocks of KB keys (K, V, dK, dV stay in L2) meet every
+// query tile. dK/dV rows and the group's dQ rows are owned by this task and
+// accumulate in a fixed order, so there are no write races and the result is
+// independent of the thread count.
 static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh) {
   const AttnCommon& c = a.c;
   const int64_t G = c.H / c.Hkv, D = c.D, Dv = c.Dv;
   const int64_t nqt = (c.Tq + BR - 1) / BR;
-  thread_local std::vector<float> qtBuf, dotBuf, rowBuf, sBuf, fBuf, dpBuf;
+  thread_local std::vector<float> qtBuf, dotBuf, rowBuf;
   float* qtAll = scratch(qtBuf, G * nqt * D * BR);
   float* dotAll = scratch(dotBuf, G * nqt * Dv * BR);
-  float* rows = scratch(rowBuf, 2 * G * nqt * BR);  // [delta | lse] per padded query
-  float* S = scratch(sBuf, BC * BR);
-  float* F = c.softcap > 0.0f ? scratch(fBuf, BC * BR) : nullptr;
-  float* dP = scratch(dpBuf, BC * BR);
-  float* delta = rows;
-  float* lseT = rows + G * nqt * BR;
+  float* rows = scratch(rowBuf, G * nqt * 2 * BR);
   alignas(64) int32_t segBuf[BR];
-  for (int64_t g = 0; g < G; ++g) {
-    const int64_t h = kvh * G + g;
+  for (int64_t g = 0; g < G; ++g)
     for (int64_t qt = 0; qt < nqt; ++qt) {
       const int64_t i0 = qt * BR, tile = g * nqt + qt;
-      const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
-      const int64_t row0 = (b * c.H + h) * c.Tq + i0;
-      packTransposed(a.q + row0 * D, D, mi, qtAll + tile * D * BR);
-      packTransposed(a.dout + row0 * Dv, Dv, mi, dotAll + tile * Dv * BR);
-      for (int x = 0; x < BR; ++x) {
-        float dl = 0.0f, ls = kInf;  // padded queries: lse = +inf makes P = 0
-        if (x < mi) {
-          const float* dor = a.dout + (row0 + x) * Dv;
-          const float* orow = a.o + (row0 + x) * Dv;
-          for (int64_t e = 0; e < Dv; ++e) dl += dor[e] * orow[e];
-          if (a.dlse) dl -= a.dlse[row0 + x];  // d lse / d s = P: folds into delta
-          ls = a.lse[row0 + x] == -kInf ? kInf : a.lse[row0 + x];  // masked row: P = 0
-        }
-        delta[tile * BR + x] = dl;
-        lseT[tile * BR + x] = ls;
-      }
-      float* dq = a.dq + row0 * D;
-      for (int64_t x = 0; x < mi * D; ++x) dq[x] = 0.0f;
+      BackwardTile::pack(a, b, kvh * G + g, i0, static_cast<int>(std::min<int64_t>(BR, c.Tq - i0)), qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR);
     }
-  }
-  const float* kb = a.k + (b * c.Hkv + kvh) * c.Tk * D;
-  const float* vb = a.v + (b * c.Hkv + kvh) * c.Tk * Dv;
   float* dkb = a.dk + (b * c.Hkv + kvh) * c.Tk * D;
   float* dvb = a.dv + (b * c.Hkv + kvh) * c.Tk * Dv;
   for (int64_t x = 0; x < c.Tk * D; ++x) dkb[x] = 0.0f;
   for (int64_t x = 0; x < c.Tk * Dv; ++x) dvb[x] = 0.0f;
   const RowRange rr{c};
-  // Key blocks of KB keys: their K, V, dK, dV stay in L2 while every query
-  // tile streams past once per block (not once per key tile).
   for (int64_t jb = 0; jb < c.Tk; jb += KB) {
     const int64_t jbEnd = std::min<int64_t>(jb + KB, c.Tk);
-    for (int64_t g = 0; g < G; ++g) {
-      const int64_t h = kvh * G + g;
+    for (int64_t g = 0; g < G; ++g)
       for (int64_t qt = 0; qt < nqt; ++qt) {
         const int64_t i0 = qt * BR, tile = g * nqt + qt;
         const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
+        if (jb > rr.hi(i0 + mi - 1) || jbEnd - 1 < rr.lo(i0)) continue;  // this tile sees none of the block
+        BackwardTile t(a, b, kvh * G + g, i0, mi, qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR, segBuf);
         for (int64_t j0 = jb; j0 < jbEnd; j0 += BC) {
-        const int nj = static_cast<int>(std::min<int64_t>(BC, jbEnd - j0));
-        if (j0 > rr.hi(i0 + mi - 1) || j0 + nj - 1 < rr.lo(i0)) continue;  // tile sees none of these keys
-        const bool interior = j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1);
-        const int64_t row0 = (b * c.H + h) * c.Tq + i0;
-        const int32_t* segq = tileSegments(c, segBuf, b, i0, mi);
-        gemm(nj, BR, static_cast<int>(D), kb + j0 * D, D, 1, qtAll + tile * D * BR, BR, S, BR, false);
-        scoreTile(c, S, F, nj, j0, i0, b, h, interior, segq);
-        gemm(nj, BR, static_cast<int>(Dv), vb + j0 * Dv, Dv, 1, dotAll + tile * Dv * BR, BR, dP, BR, false);  // dP^T = V_j dO^T
-        for (int jr = 0; jr < nj; ++jr) {
-          for (int x = 0; x < BR; x += W) {
-            const vf p = vexp(vload(S + jr * BR + x) - vload(lseT + tile * BR + x));
-            vf ds = p * (vload(dP + jr * BR + x) - vload(delta + tile * BR + x)) * vset(c.scale);
-            if (F) ds *= vload(F + jr * BR + x);
-            vstore(S + jr * BR + x, p);
-            vstore(dP + jr * BR + x, ds);
-          }
-        }
-        // dV_j += P^T dO_i ; dK_j += dS^T Q_i ; dQ_i += dS K_j
-        gemm(nj, static_cast<int>(Dv), mi, S, BR, 1, a.dout + row0 * Dv, Dv, dvb + j0 * Dv, Dv, true);
-        gemm(nj, static_cast<int>(D), mi, dP, BR, 1, a.q + row0 * D, D, dkb + j0 * D, D, true);
-        gemm(mi, static_cast<int>(D), nj, dP, 1, BR, kb + j0 * D, D, a.dq + row0 * D, D, true);
+          const int nj = static_cast<int>(std::min<int64_t>(BC, jbEnd - j0));
+          if (j0 > rr.hi(i0 + mi - 1) || j0 + nj - 1 < rr.lo(i0)) continue;
+          t.chunk(j0, nj, j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1), nullptr);
         }
       }
-    }
   }
 }
 

@@ -34,12 +34,37 @@ struct FlashBwdArgs {
   float *dq, *dk, *dv;
 };
 
+// A block-sparse layout (a BlockMask's CSR): row r = (b * H + h) * nQ + qb
+// (b, h taken 0 when the layout's B or H is 1) lists key blocks
+// colIdx[rowPtr[r] .. rowPtr[r+1]); bitsOff[e] >= 0 points at a bs x bs
+// element bitmap (rows: queries of the block, columns: keys) for a partial
+// block, -1 for a block that is entirely visible.
+struct BlockLayout {
+  int64_t bs, B, H, nQ;
+  const int32_t* rowPtr;
+  const int32_t* colIdx;
+  const int32_t* bitsOff;
+  const uint8_t* bits;
+};
+
+struct BlockSparseFwdArgs {
+  FlashFwdArgs f;  // causal/window/keyMask/segments unused (the layout is the mask)
+  BlockLayout layout;
+};
+
+struct BlockSparseBwdArgs {
+  FlashBwdArgs f;
+  BlockLayout layout;
+};
+
 // One instruction-set variant of every kernel (compiled once per ISA).
 struct KernelTable {
   const char* isa;
   int vectorWidth;
   void (*flashForward)(const FlashFwdArgs&);
   void (*flashBackward)(const FlashBwdArgs&);
+  void (*blockSparseForward)(const BlockSparseFwdArgs&);
+  void (*blockSparseBackward)(const BlockSparseBwdArgs&);
   // GFLOP/s of an n x n x n float32 GEMM on the pool's threads (best of reps).
   double (*gemmCeiling)(int n, int reps);
 };

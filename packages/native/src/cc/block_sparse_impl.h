@@ -1,0 +1,68 @@
+// Block-sparse attention forward and backward over a block layout (CSR of
+// visited key blocks per (b, h, query block)), on the flash tile routines of
+// flash_impl.h (included after it inside an ISA namespace). Full blocks run
+// unmasked; partial blocks read an explicit per-block element bitmap (the
+// layout's predicate, evaluated once per layout on the JavaScript side).
+// Only scale, softcap and ALiBi apply besides the layout (as in the
+// TypeScript engine).
+
+static int64_t layoutRow(const BlockLayout& L, int64_t b, int64_t h, int64_t qb) {
+  return ((L.B == 1 ? 0 : b) * L.H + (L.H == 1 ? 0 : h)) * L.nQ + qb;
+}
+
+// Calls fn(j0, nj, bitmap-or-null) for every key chunk (<= BC keys) of layout row r.
+template <typename Fn>
+static void forEachChunk(const BlockLayout& L, const AttnCommon& c, int64_t r, int64_t qb, Fn fn) {
+  for (int32_t e = L.rowPtr[r]; e < L.rowPtr[r + 1]; ++e) {
+    const int64_t kb = L.colIdx[e];
+    const int64_t js = kb * L.bs, je = std::min<int64_t>(c.Tk, js + L.bs);
+    const Bitmap bm{L.bits + (L.bitsOff[e] < 0 ? 0 : L.bitsOff[e]), L.bs, qb * L.bs, js};
+    for (int64_t j0 = js; j0 < je; j0 += BC) fn(j0, static_cast<int>(std::min<int64_t>(BC, je - j0)), L.bitsOff[e] < 0 ? nullptr : &bm);
+  }
+}
+
+// Tasks over (b, h, query block, sub-tile of BR rows); each owns its output rows.
+static void blockSparseForward(const BlockSparseFwdArgs& a) {
+  const AttnCommon& c = a.f.c;
+  const BlockLayout& L = a.layout;
+  const int64_t nsub = (L.bs + BR - 1) / BR;
+  parallelFor(c.B * c.H * L.nQ * nsub, [&](int64_t t) {
+    const int64_t st = t % nsub, qb = (t / nsub) % L.nQ, bh = t / (nsub * L.nQ);
+    const int64_t b = bh / c.H, h = bh % c.H;
+    const int64_t i0 = qb * L.bs + st * BR, iEnd = std::min<int64_t>(c.Tq, (qb + 1) * L.bs);
+    if (i0 >= iEnd) return;
+    ForwardTile tile(a.f, b, h, i0, static_cast<int>(std::min<int64_t>(BR, iEnd - i0)));
+    forEachChunk(L, c, layoutRow(L, b, h, qb), qb, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
+    tile.finish();
+  });
+}
+
+// One task per (b, kv head): its dK/dV rows and its query heads' dQ rows are
+// its own, accumulated in a fixed order (deterministic, no races).
+static void blockSparseBackward(const BlockSparseBwdArgs& a) {
+  const AttnCommon& c = a.f.c;
+  const BlockLayout& L = a.layout;
+  const int64_t G = c.H / c.Hkv;
+  parallelFor(c.B * c.Hkv, [&](int64_t t) {
+    const int64_t b = t / c.Hkv, kvh = t % c.Hkv;
+    thread_local std::vector<float> qtBuf, dotBuf, rowBuf;
+    float* qt = scratch(qtBuf, c.D * BR);
+    float* dot = scratch(dotBuf, c.Dv * BR);
+    float* rows = scratch(rowBuf, 2 * BR);
+    alignas(64) int32_t segBuf[BR];
+    float* dkb = a.f.dk + (b * c.Hkv + kvh) * c.Tk * c.D;
+    float* dvb = a.f.dv + (b * c.Hkv + kvh) * c.Tk * c.Dv;
+    for (int64_t x = 0; x < c.Tk * c.D; ++x) dkb[x] = 0.0f;
+    for (int64_t x = 0; x < c.Tk * c.Dv; ++x) dvb[x] = 0.0f;
+    for (int64_t g = 0; g < G; ++g) {
+      const int64_t h = kvh * G + g;
+      for (int64_t qb = 0; qb < L.nQ; ++qb)
+        for (int64_t i0 = qb * L.bs; i0 < std::min<int64_t>(c.Tq, (qb + 1) * L.bs); i0 += BR) {
+          const int mi = static_cast<int>(std::min<int64_t>(BR, std::min<int64_t>(c.Tq, (qb + 1) * L.bs) - i0));
+          BackwardTile::pack(a.f, b, h, i0, mi, qt, dot, rows);
+          BackwardTile tile(a.f, b, h, i0, mi, qt, dot, rows, segBuf);
+          forEachChunk(L, c, layoutRow(L, b, h, qb), qb, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
+        }
+    }
+  });
+}
