@@ -33,3 +33,19 @@ export type { BlockSparseAttentionOptions } from './ops/block_sparse_attention';
 export type { BlockSparseLayout } from './impl/block_sparse_plan_impl';
 
 // --- linear attention ---
+export { linearAttention } from './ops/linear_attention';
+export { linearAttentionState } from './ops/linear_attention_state';
+export type { LinearAttentionStateSpec } from './ops/linear_attention_state';
+export { linearAttentionStep } from './ops/linear_attention_step';
+export type { LinearAttentionStepOptions, LinearAttentionStepResult } from './ops/linear_attention_step';
+export { linearAttentionPrefill } from './ops/linear_attention_prefill';
+export type { LinearAttentionState } from './linear/linear_state';
+export { LINEAR_DEFAULTS, LINEAR_FEATURE_MAPS } from './linear/linear_options';
+export type { FeatureMapContext, FeatureMapFn, LinearAttentionOptions, LinearFeatureMapName } from './linear/linear_options';
+export { FavorFeatures } from './linear/favor_features';
+export type { FavorFeaturesArgs } from './linear/favor_features';
+export { favorFeatureMap } from './linear/favor_map';
+export { favorProjectionData } from './linear/favor_projection';
+export { linearForwardImpl } from './linear/linear_forward_impl';
+export { linearBackwardImpl } from './linear/linear_backward_impl';
+export type { LinearBackwardArgs, LinearDims, LinearForwardArgs, LinearImplAttrs } from './linear/linear_dims';

@@ -93,3 +93,38 @@ export interface TesseraBlockSparseAttentionGradInputs {
 }
 
 // --- linear attention (issue: linear attention) ---
+/**
+ * Linear attention on already-mapped features (Katharopoulos et al. 2020):
+ * out_i = q_i^T S / (q_i^T z + eps), S = sum_j k_j v_j^T, z = sum_j k_j, over all keys
+ * or, when `causal`, over j <= i + Tk - Tq (bottom-right aligned).
+ * Inputs: q [B, H, Tq, F], k [B, Hkv, Tk, F] (feature-mapped), v [B, Hkv, Tk, Dv].
+ * Outputs: [out [B, H, Tq, Dv], den [B, H, Tq]] (den = q_i^T z + eps, saved for the gradient).
+ */
+export const TesseraLinearAttention = 'TesseraLinearAttention';
+export interface TesseraLinearAttentionInputs {
+  q: unknown;
+  k: unknown;
+  v: unknown;
+}
+export interface TesseraLinearAttentionAttrs {
+  /** Prefix sums over j <= i + Tk - Tq instead of all keys. */
+  causal: boolean;
+  /** Added to every denominator; > 0. */
+  eps: number;
+  /** Causal mode: keys per chunk (quadratic inside a chunk, running state across chunks). */
+  chunkSize: number;
+}
+/**
+ * Backward of TesseraLinearAttention. Inputs: dy [B, H, Tq, Dv], q, k, v as the forward,
+ * out and den (the forward's outputs). Outputs: [dq [B, H, Tq, F], dk [B, Hkv, Tk, F], dv [B, Hkv, Tk, Dv]].
+ * Attrs: TesseraLinearAttentionAttrs.
+ */
+export const TesseraLinearAttentionGrad = 'TesseraLinearAttentionGrad';
+export interface TesseraLinearAttentionGradInputs {
+  dy: unknown;
+  q: unknown;
+  k: unknown;
+  v: unknown;
+  out: unknown;
+  den: unknown;
+}
