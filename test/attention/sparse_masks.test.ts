@@ -269,6 +269,8 @@ describe('bad input names the argument and quotes the value; no tensor or mask i
     ['predicate not a function', () => fromPredicate('j <= i' as never, s), 'fromPredicate: predicate must be a function (b, h, q, k) => boolean, received "j <= i"'],
     ['predicate B', () => fromPredicate(() => true, { ...s, B: 0 }), 'fromPredicate: shape.B must be an integer >= 1, received 0'],
     ['and of nothing', () => and(), 'and: needs at least one BlockMask, received none'],
+    ['shape unknown field', () => causal({ Tq: 8, B: 2 } as never), 'causal: shape has an unknown field "B"; valid fields are Tq, Tk, blockSize'],
+    ['predicate shape missing', () => fromPredicate(() => true, undefined as never), 'fromPredicate: shape must be {B?, H?, Tq, Tk?, blockSize?}, received undefined'],
   ];
   it.each(cases)('%s', (_n, fn, msg) => {
     const tensors = tf.memory().numTensors;
@@ -276,6 +278,13 @@ describe('bad input names the argument and quotes the value; no tensor or mask i
     expect(fn).toThrow(msg);
     expect(tf.memory().numTensors).toBe(tensors);
     expect(liveBlockMasks()).toBe(masks);
+  });
+  it('documents rejects non-integer ids in a tensor (the tensor is the caller\'s)', () => {
+    const t = tf.tensor2d([[0, 0, 1.5, 2]], [1, 4]);
+    const masks = liveBlockMasks();
+    expect(() => documents(t, { blockSize: 2 })).toThrow('documents: segmentIds must hold integer ids, received 1.5 at [0, 2]');
+    expect(liveBlockMasks()).toBe(masks);
+    t.dispose();
   });
   it('combinators reject masks for other shapes, incompatible B, and disposed masks', () => {
     const a = causal({ Tq: 37, blockSize: 8 });

@@ -23,6 +23,9 @@ function toRows(ids: unknown, name: string, where: string): Int32Array[] {
     if (ids.rank !== 2) fail(where, `${name} must be a [B, T] tensor, received shape [${ids.shape.join(',')}]`);
     const [b, t] = ids.shape;
     const data = ids.dataSync();
+    data.forEach((x, n) => {
+      if (!Number.isInteger(x)) fail(where, `${name} must hold integer ids, received ${formatValue(x)} at [${Math.floor(n / t)}, ${n % t}]`);
+    });
     return Array.from({ length: b }, (_, r) => Int32Array.from(data.subarray(r * t, r * t + t)));
   }
   if (!Array.isArray(ids) || ids.length === 0) fail(where, `${name} must be a non-empty array of rows (one per batch) or a [B, T] tensor, received ${formatValue(ids)}`);

@@ -38,6 +38,7 @@ export interface PredicateMaskShape {
 export function fromPredicate(predicate: MaskPredicate, shape: PredicateMaskShape): BlockMask {
   const where = 'fromPredicate';
   if (typeof predicate !== 'function') fail(where, `predicate must be a function (b, h, q, k) => boolean, received ${formatValue(predicate)}`);
+  if (typeof shape !== 'object' || shape === null) fail(where, `shape must be {B?, H?, Tq, Tk?, blockSize?}, received ${formatValue(shape)}`);
   assertKnownOptions(shape, ['B', 'H', 'Tq', 'Tk', 'blockSize'], 'shape', where);
   const B = shape.B ?? 1;
   const H = shape.H ?? 1;

@@ -46,7 +46,7 @@ export function resolveShape(shape: unknown, where: string): ResolvedShape {
   if (typeof shape !== 'object' || shape === null || Array.isArray(shape)) fail(where, `shape must be {Tq, Tk?, blockSize?}, received ${formatValue(shape)}`);
   const s = shape as BlockMaskShape;
   for (const key of Object.keys(s)) {
-    if (!['Tq', 'Tk', 'blockSize', 'B', 'H'].includes(key)) fail(where, `shape has an unknown field ${JSON.stringify(key)}; valid fields are Tq, Tk, blockSize`);
+    if (!['Tq', 'Tk', 'blockSize'].includes(key)) fail(where, `shape has an unknown field ${JSON.stringify(key)}; valid fields are Tq, Tk, blockSize`);
   }
   assertInteger(s.Tq, 'shape.Tq', where);
   const Tk = s.Tk ?? s.Tq;
