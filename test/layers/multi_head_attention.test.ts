@@ -12,6 +12,15 @@ describe('MultiHeadAttention runLayerTest [wasm]', () => {
     await runLayerTest({ make: () => multiHeadAttention({ numHeads: 2, keyDim: 4 }), inputs: [{ shape: [6, 8] }], outputShape: [6, 8] });
   });
 
+  it('sparse (window [2, 0]) and linear (favor+) paths pass too', async () => {
+    await runLayerTest({ make: () => multiHeadAttention({ numHeads: 2, keyDim: 4, attention: 'sparse', attentionOptions: { window: [2, 0] } }), inputs: [{ shape: [6, 8] }], outputShape: [6, 8] });
+    await runLayerTest({
+      make: () => multiHeadAttention({ numHeads: 2, keyDim: 4, attention: 'linear', attentionOptions: { featureMap: 'favor+', linear: { numFeatures: 8, seed: 1 } } }),
+      inputs: [{ shape: [6, 8] }],
+      outputShape: [6, 8],
+    });
+  });
+
   it('cross-attention [query, value, key] with GQA, outputShape, rope', async () => {
     await runLayerTest({
       make: () => new MultiHeadAttention({ numHeads: 4, numKeyValueHeads: 2, keyDim: 4, valueDim: 6, outputShape: 5, positional: 'rope' }),

@@ -43,7 +43,8 @@ const WHERE = 'Gpt';
 /**
  * @example
  * const gpt = new Gpt({ vocabularySize: 64, sequenceLength: 32, hiddenDim: 32, numLayers: 2, numHeads: 4, intermediateDim: 64 });
- * gpt.model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' }); // logits: use fromLogits-style loss in fit loops
+ * // gpt.model maps int32 tokens [B, T] to logits [B, T, V]: train it with an optimizer loop on
+ * // tf.losses.softmaxCrossEntropy(oneHotTargets, logits) (see test/layers/training.test.ts).
  * const out = gpt.generate([[1, 2, 3]], { maxNewTokens: 5, strategy: 'sample', temperature: 0.8, topK: 10, seed: 1 });
  */
 export class Gpt {
