@@ -2,9 +2,8 @@
  * The native engine: @tessera/native's C++ FlashAttention-2 kernels (SIMD,
  * multi-threaded) behind the typed-array contract of impl/flash_types.ts.
  * engine.ts installs it when the package loads, so every tfjs backend's flash
- * and block-sparse kernels (cpu zero-copy, wasm on the heap, the rest through
- * the host path) use it in Node; entry points it lacks (linear attention) stay
- * on the TypeScript engine.
+ * block-sparse and linear kernels (cpu zero-copy, wasm on the heap, the rest
+ * through the host path) use it in Node.
  *
  * TESSERA_ENGINE selects: unset or 'auto' (native when it loads, else
  * TypeScript), 'ts'/'typescript' (always TypeScript), 'native' (native or an
@@ -20,6 +19,7 @@ import type { AttentionEngine } from './engine';
 import type { BlockSparseBackwardArgs } from './impl/block_sparse_backward_impl';
 import type { BlockSparseForwardArgs } from './impl/block_sparse_forward_impl';
 import type { FlashBackwardArgs, FlashForwardArgs } from './impl/flash_types';
+import type { LinearBackwardArgs, LinearForwardArgs } from './linear/linear_dims';
 
 /** The part of @tessera/native this engine uses (the package is an optional dependency, loaded at run time). */
 interface NativeModule {
@@ -30,9 +30,11 @@ interface NativeModule {
   flashBackward(args: FlashBackwardArgs): void;
   blockSparseForward(args: BlockSparseForwardArgs): void;
   blockSparseBackward(args: BlockSparseBackwardArgs): void;
+  linearForward(args: LinearForwardArgs): void;
+  linearBackward(args: LinearBackwardArgs): void;
 }
 
-export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward'>;
+export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward' | 'linearForward' | 'linearBackward'>;
 
 const ENGINE_CHOICES = ['auto', 'ts', 'typescript', 'native'] as const;
 
@@ -64,6 +66,8 @@ export function nativeEngine(): NativeEngine | null {
     flashBackward: (a) => mod.flashBackward(a),
     blockSparseForward: (a) => mod.blockSparseForward(a),
     blockSparseBackward: (a) => mod.blockSparseBackward(a),
+    linearForward: (a) => mod.linearForward(a),
+    linearBackward: (a) => mod.linearBackward(a),
   };
 }
 

@@ -12,6 +12,8 @@ export interface RawBinding {
   flashBackward(args: object): void;
   blockSparseForward(args: object): void;
   blockSparseBackward(args: object): void;
+  linearForward(args: object): void;
+  linearBackward(args: object): void;
   gemmCeiling(n: number, reps: number): number;
   info(): { isa: string; vectorWidth: number; threads: number };
   setNumThreads(n: number): void;

@@ -24,6 +24,8 @@ import { need } from './flash';
 
 export { flashForward, flashBackward } from './flash';
 export { blockSparseForward, blockSparseBackward } from './block_sparse';
+export { linearForward, linearBackward } from './linear';
+export type { LinearDims, LinearForwardArgs, LinearBackwardArgs } from './linear';
 export type { BlockSparseLayout, BlockSparseForwardArgs, BlockSparseBackwardArgs } from './block_sparse';
 export type { FlashBackwardArgs, FlashDims, FlashForwardArgs, FlashParams, KeyMaskArray, SegmentIdArray } from './flash_args';
 

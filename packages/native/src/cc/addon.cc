@@ -200,6 +200,54 @@ Napi::Value BlockSparseBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+LinearArgs readLinear(const Napi::CallbackInfo& info, const char* name, bool backward) {
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), std::string(name) + " expects one argument object");
+  const Napi::Object o = info[0].As<Napi::Object>();
+  LinearArgs a{};
+  LinearDims& d = a.d;
+  d.B = getInt(o, "B", 1, kMaxDim);
+  d.H = getInt(o, "H", 1, kMaxDim);
+  d.Hkv = getInt(o, "Hkv", 1, kMaxDim);
+  d.Tq = getInt(o, "Tq", 1, kMaxDim);
+  d.Tk = getInt(o, "Tk", 1, kMaxDim);
+  d.F = getInt(o, "F", 1, 1 << 16);
+  d.Dv = getInt(o, "Dv", 1, 1 << 16);
+  if (d.H % d.Hkv != 0) throwError(o.Env(), "H must be a multiple of Hkv, received H=" + std::to_string(d.H) + " Hkv=" + std::to_string(d.Hkv));
+  Napi::Env env = o.Env();
+  product(env, {d.B, d.H, d.Tq, d.F});
+  product(env, {d.B, d.H, d.Tq, d.Dv});
+  product(env, {d.B, d.Hkv, d.Tk, d.F});
+  product(env, {d.B, d.Hkv, d.Tk, d.Dv});
+  a.causal = o.Get("causal").ToBoolean().Value();
+  const double eps = getNumber(o, "eps");
+  if (!(eps > 0)) throwError(env, "eps must be > 0");
+  a.eps = static_cast<float>(eps);
+  a.q = f32In(o, "q", d.B * d.H * d.Tq * d.F);
+  a.k = f32In(o, "k", d.B * d.Hkv * d.Tk * d.F);
+  a.v = f32In(o, "v", d.B * d.Hkv * d.Tk * d.Dv);
+  a.out = f32Out(o, "out", d.B * d.H * d.Tq * d.Dv);
+  a.den = f32Out(o, "den", d.B * d.H * d.Tq);
+  if (backward) {
+    a.dout = f32In(o, "dout", d.B * d.H * d.Tq * d.Dv);
+    a.dq = f32Out(o, "dq", d.B * d.H * d.Tq * d.F);
+    a.dk = f32Out(o, "dk", d.B * d.Hkv * d.Tk * d.F);
+    a.dv = f32Out(o, "dv", d.B * d.Hkv * d.Tk * d.Dv);
+  }
+  return a;
+}
+
+Napi::Value LinearForward(const Napi::CallbackInfo& info) {
+  const LinearArgs a = readLinear(info, "linearForward", false);
+  activeKernels().linearForward(a);
+  return info.Env().Undefined();
+}
+
+Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
+  const LinearArgs a = readLinear(info, "linearBackward", true);
+  activeKernels().linearBackward(a);
+  return info.Env().Undefined();
+}
+
 Napi::Value GemmCeiling(const Napi::CallbackInfo& info) {
   int n = 1024, reps = 3;
   if (info.Length() > 0 && info[0].IsNumber()) n = info[0].As<Napi::Number>().Int32Value();
@@ -235,6 +283,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flashBackward", Napi::Function::New(env, FlashBackward, "flashBackward"));
   exports.Set("blockSparseForward", Napi::Function::New(env, BlockSparseForward, "blockSparseForward"));
   exports.Set("blockSparseBackward", Napi::Function::New(env, BlockSparseBackward, "blockSparseBackward"));
+  exports.Set("linearForward", Napi::Function::New(env, LinearForward, "linearForward"));
+  exports.Set("linearBackward", Napi::Function::New(env, LinearBackward, "linearBackward"));
   exports.Set("gemmCeiling", Napi::Function::New(env, GemmCeiling, "gemmCeiling"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

@@ -57,6 +57,20 @@ struct BlockSparseBwdArgs {
   BlockLayout layout;
 };
 
+// Linear attention on feature-mapped q [B,H,Tq,F], k [B,Hkv,Tk,F], v [B,Hkv,Tk,Dv].
+struct LinearDims {
+  int64_t B, H, Hkv, Tq, Tk, F, Dv;
+};
+struct LinearArgs {
+  LinearDims d;
+  bool causal;
+  float eps;
+  const float *q, *k, *v;
+  float *out, *den;                 // forward outputs; backward inputs
+  const float* dout;                // backward only
+  float *dq, *dk, *dv;              // backward outputs
+};
+
 // One instruction-set variant of every kernel (compiled once per ISA).
 struct KernelTable {
   const char* isa;
@@ -65,6 +79,8 @@ struct KernelTable {
   void (*flashBackward)(const FlashBwdArgs&);
   void (*blockSparseForward)(const BlockSparseFwdArgs&);
   void (*blockSparseBackward)(const BlockSparseBwdArgs&);
+  void (*linearForward)(const LinearArgs&);
+  void (*linearBackward)(const LinearArgs&);
   // GFLOP/s of an n x n x n float32 GEMM on the pool's threads (best of reps).
   double (*gemmCeiling)(int n, int reps);
 };
