@@ -9,7 +9,8 @@
  *
  * Standalone: `npx ts-node --transpile-only scripts/bench/variants/linear.ts`
  * measures these variants alone (B=1, H=8, D=64, n in {1k, 4k, 16k, 64k}) on
- * the default backend (TESSERA_BACKEND to override) and prints one JSON line per row.
+ * the default backend (TESSERA_BACKEND to override) and prints one JSON line per row;
+ * optional arguments: a variant-name filter and comma-separated sizes (`linear-favor 16384,65536`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { linearAttention, LinearAttentionOptions } from '@tessera/attention';
@@ -54,10 +55,13 @@ async function main(): Promise<void> {
   const H = 8;
   const D = 64;
   const times: Record<string, Record<number, number>> = {};
-  for (const n of [1024, 4096, 16384, 65536]) {
+  // Optional filters: argv[2] a variant name substring, argv[3] comma-separated sizes.
+  const only = process.argv[2] ?? '';
+  const sizes = process.argv[3] ? process.argv[3].split(',').map(Number) : [1024, 4096, 16384, 65536];
+  for (const n of sizes) {
     const x: BenchInputs = { q: tf.randomNormal([B, H, n, D]), k: tf.randomNormal([B, H, n, D]), v: tf.randomNormal([B, H, n, D]), B, H, n, D };
     for (const vnt of variants) {
-      if (!vnt.supports(info.name, n)) continue;
+      if (!vnt.supports(info.name, n) || !vnt.name.includes(only)) continue;
       const reps = n >= 65536 ? 1 : n >= 16384 ? 2 : 3;
       const ms: number[] = [];
       let peak = 0;

@@ -36,15 +36,23 @@ export function favorFeatureMap(x: tf.Tensor, projection: tf.Tensor, context: Fe
     const xs = tf.mul(x, Math.sqrt(scale));
     // [B, heads, T, D] -> [B*heads*T, D] x [D, m] -> [B*heads*T, m] -> [B, heads, T, m]
     const wx = tf.reshape(tf.matMul(tf.reshape(xs, [-1, D]), tf.transpose(projection)), [...lead, m]);
-    // [B, heads, T, 1]
-    const half = tf.mul(tf.sum(tf.square(xs), -1, true), 0.5);
-    let logits = tf.sub(wx, half);
+    // Everything subtracted from wx is folded into one small offset tensor (with log sqrt(m),
+    // the 1/sqrt(m) factor), so only a few [.., T, m] tensors are ever alive at once.
+    const logSqrtM = 0.5 * Math.log(m);
+    let offset: tf.Tensor;
     if (context.role === 'query') {
-      logits = tf.sub(logits, tf.max(logits, -1, true));
-    } else if (!context.causal) {
-      const axes = lead.length >= 2 ? [lead.length - 1, lead.length] : [lead.length];
-      logits = tf.sub(logits, tf.max(logits, axes, true));
+      // Per row, |x'|^2/2 is constant over features, so the maximum of the whole
+      // exponent is max_r(w_r^T x') - |x'|^2/2 and the |x'|^2/2 terms cancel.
+      offset = tf.add(tf.max(wx, -1, true), logSqrtM); // [B, heads, T, 1]
+    } else {
+      const half = tf.mul(tf.sum(tf.square(xs), -1, true), 0.5); // [B, heads, T, 1]
+      if (context.causal) {
+        offset = tf.add(half, logSqrtM);
+      } else {
+        const axes = lead.length >= 2 ? [lead.length - 1, lead.length] : [lead.length];
+        offset = tf.add(tf.add(half, tf.max(tf.sub(wx, half), axes, true)), logSqrtM); // [B, heads, T, 1]
+      }
     }
-    return tf.mul(tf.exp(logits), 1 / Math.sqrt(m));
+    return tf.exp(tf.sub(wx, offset));
   });
 }
