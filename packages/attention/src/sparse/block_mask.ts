@@ -55,7 +55,7 @@ export interface BlockMaskStats {
  *
  * @example
  * const mask = slidingWindow({ left: 256, right: 0 }, { Tq: 4096 });
- * mask.stats(); // { visited: 320, full: 192, partial: 128, density: 0.078 }
+ * mask.stats(); // { visited: 310, full: 186, partial: 124, density: 0.0757 }
  * mask.dispose();
  */
 export class BlockMask {
@@ -97,7 +97,10 @@ export class BlockMask {
     this.auxBytes = init.auxBytes ?? 0;
   }
 
-  /** Builds and registers a mask (builders call this). */
+  /**
+   * Builds and registers a mask. For builders: `init` must satisfy the
+   * invariant above (tests check it with densify); users call the builders.
+   */
   static create(init: BlockMaskInit): BlockMask {
     return registerMask((id) => new BlockMask(id, init));
   }
@@ -150,7 +153,10 @@ export class BlockMask {
   }
 }
 
-/** True for a BlockMask (also across duplicated module copies). */
+/**
+ * True for a BlockMask (also across duplicated module copies).
+ * @example isBlockMask(causal({ Tq: 8 })); // true
+ */
 export function isBlockMask(x: unknown): x is BlockMask {
   return x instanceof BlockMask || (typeof x === 'object' && x !== null && (x as { constructor?: { name?: string } }).constructor?.name === 'BlockMask' && 'rowPtr' in x);
 }

@@ -24,6 +24,8 @@ function check(mask: BlockMask, b: number, h: number, where: string): void {
 /**
  * Block classes of (batch, head) as a row-major [numQueryBlocks, numKeyBlocks]
  * array of NONE (0), PARTIAL (1) and FULL (2). Cheap: O(blocks).
+ * @example
+ * blockClasses(causal({ Tq: 4, blockSize: 2 })); // Uint8Array [1, 0, 2, 1]: diagonal partial, below full
  */
 export function blockClasses(mask: BlockMask, batch = 0, head = 0): Uint8Array {
   const nK = mask.numKeyBlocks;
@@ -35,7 +37,11 @@ export function blockClasses(mask: BlockMask, batch = 0, head = 0): Uint8Array {
   return out;
 }
 
-/** Host version of {@link densify}: row-major [Tq, Tk] of 0/1. */
+/**
+ * Host version of {@link densify}: row-major [Tq, Tk] of 0/1.
+ * @example
+ * densifyArray(slidingWindow({ left: 1, right: 0 }, { Tq: 3, blockSize: 1 })); // [1,0,0, 1,1,0, 0,1,1]
+ */
 export function densifyArray(mask: BlockMask, batch = 0, head = 0): Uint8Array {
   check(mask, batch, head, 'densify');
   const { Tq, Tk, blockSize: bs } = mask;
@@ -66,6 +72,9 @@ export function densify(mask: BlockMask, batch = 0, head = 0): tf.Tensor2D {
 /**
  * The boolean [B, H, Tq, Tk] mask (B and H as the mask was built: 1 for shared layouts),
  * broadcastable against attention scores; e.g. for `attentionReference`'s tests.
+ * @example
+ * const bias = tf.where(densifyAll(mask), 0, -Infinity); // the dense equivalent as a reference bias
+ * attentionReference(q, k, v, { bias }); // equals blockSparseAttention(q, k, v, mask)
  */
 export function densifyAll(mask: BlockMask): tf.Tensor4D {
   check(mask, 0, 0, 'densifyAll');
