@@ -8,7 +8,9 @@
  * TypeScript variants keep measuring TypeScript. `gemmCeiling()` is the
  * machine's float32 GEMM ceiling measured by the addon, for ratios.
  *
- * Standalone (prints the figures recorded in docs/benchmarks.md):
+ * Standalone (prints the figures recorded in docs/benchmarks.md, with
+ * onnxruntime-node's fused MultiHeadAttention and MatMul/Softmax/MatMul graph
+ * in the same run when onnxruntime-node is installed):
  *   npx ts-node --transpile-only scripts/bench/variants/native.ts [n,...] [--causal]
  */
 import type * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +18,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { flashAttention, getEngine, setEngine } from '@tessera/attention';
 import * as native from '@tessera/native';
 import { nativeEngine } from '../../../packages/attention/src/native_engine';
+import { loadOrt, timeOrt } from '../onnx/ort_attention';
 import type { BenchInputs, BenchVariant } from '../types';
 
 const engine = nativeEngine();
@@ -87,6 +90,17 @@ async function main(): Promise<void> {
         `fwd+bwd ${(tb * 1e3).toFixed(1)} ms = ${(tb / tf_).toFixed(2)}x forward (${((3.5 * v.flops(x)) / tb / 1e9).toFixed(1)} GFLOP/s at 3.5x fwd flops)`,
     );
     tfc.dispose([q, k, vv]);
+    const ort = causal ? null : loadOrt();
+    if (ort) {
+      const threads = native.info().threads;
+      const mha = await timeOrt(ort, 'mha', n, H, D, threads, reps);
+      const line = [`  onnxruntime-node MHA ${(mha * 1e3).toFixed(1)} ms = ${(v.flops(x) / mha / 1e9).toFixed(1)} GFLOP/s (native ${(mha / tf_).toFixed(2)}x as fast)`];
+      if (n <= 4096) {
+        const mm = await timeOrt(ort, 'matmul-softmax', n, H, D, threads, reps);
+        line.push(`MatMul/Softmax/MatMul ${(mm * 1e3).toFixed(1)} ms = ${(v.flops(x) / mm / 1e9).toFixed(1)} GFLOP/s`);
+      }
+      console.log(line.join('; '));
+    }
   }
 }
 

@@ -1,0 +1,57 @@
+/**
+ * onnxruntime-node, the peer a JavaScript user would pick (it runs
+ * transformers.js), on the same attention shapes: the fused
+ * com.microsoft.MultiHeadAttention and the plain MatMul/Softmax/MatMul graph
+ * (graphs.ts), intra-op threads = the native engine's threads. Inference only.
+ * Optional: onnxruntime-node is a benchmark devDependency (its install script
+ * downloads GPU binaries; skip it with ONNXRUNTIME_NODE_INSTALL=skip or
+ * `onnxruntime-node-install=skip` in .npmrc; the CPU binary ships in the package).
+ */
+import { fusedMha, matmulSoftmax } from './graphs';
+
+interface OrtTensor {
+  dispose?(): void;
+}
+interface Ort {
+  InferenceSession: { create(model: Uint8Array, opts: object): Promise<{ run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }> };
+  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+}
+
+/** onnxruntime-node, or null when it is not installed. */
+export function loadOrt(): Ort | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require('onnxruntime-node') as Ort;
+  } catch {
+    return null;
+  }
+}
+
+export interface OrtTiming {
+  graph: 'mha' | 'matmul-softmax';
+  seconds: number;
+}
+
+/** Median seconds of one forward pass of `graph` at B=1 (after a warm-up run). */
+export async function timeOrt(ort: Ort, graph: OrtTiming['graph'], n: number, H: number, D: number, threads: number, reps: number): Promise<number> {
+  const session = await ort.InferenceSession.create(graph === 'mha' ? fusedMha(H, D) : matmulSoftmax(D), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionProviders: ['cpu'],
+  });
+  const data = () => Float32Array.from({ length: H * n * D }, () => Math.random() - 0.5);
+  const dims = graph === 'mha' ? [1, n, H * D] : [1, H, n, D];
+  const names = graph === 'mha' ? ['query', 'key', 'value'] : ['q', 'k', 'v'];
+  const feeds: Record<string, OrtTensor> = {};
+  for (const name of names) feeds[name] = new ort.Tensor('float32', data(), dims);
+  await session.run(feeds);
+  const ts: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    await session.run(feeds);
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  await session.release();
+  return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)];
+}
