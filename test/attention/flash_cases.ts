@@ -4,10 +4,18 @@
  * the flash-vs-reference comparison of outputs, lse and gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { alibiSlopes, attentionReference, AttentionOptions, flashAttention } from '@tessera/attention';
+import { alibiSlopes, attentionReference, AttentionEngine, AttentionOptions, flashAttention, getEngine, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 import type { F64Case } from '../helpers/attention_f64';
 import { expectClose, F32, Tolerance } from '../helpers/close';
+
+/**
+ * The engines to check: the TypeScript one always, and the engine installed at
+ * load (the native C++ engine where @tessera/native is built) when it differs.
+ * Suites pin one with setEngine and restore with resetEngine.
+ */
+export const ENGINES: Array<[string, AttentionEngine]> = [['typescript', TYPESCRIPT_ENGINE]];
+if (getEngine().name !== TYPESCRIPT_ENGINE.name) ENGINES.push([getEngine().name, getEngine()]);
 
 export interface Shape {
   B: number;
@@ -24,7 +32,7 @@ export const ALL_OPTS: Opt[] = ['causal', 'keyMask', 'alibi', 'window', 'softcap
 
 export interface FlashCase {
   c: F64Case;
-  o: AttentionOptions;
+  o: Omit<AttentionOptions, 'returnLse'>;
   q: tf.Tensor;
   k: tf.Tensor;
   v: tf.Tensor;
@@ -51,7 +59,7 @@ export function makeCase(s: Shape, opts: Opt[], seed: number, mag = 1, set: OptS
   const k = arr(s.B * s.Hkv * s.Tk * s.D);
   const v = arr(s.B * s.Hkv * s.Tk * s.Dv);
   const c: F64Case = { ...s, q, k, v };
-  const o: AttentionOptions = {};
+  const o: Omit<AttentionOptions, 'returnLse'> = {};
   const owned: tf.Tensor[] = [];
   const t = (data: ArrayLike<number>, shape: number[], dtype: 'float32' | 'int32' | 'bool' = 'float32') => {
     const x = tf.tensor(dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data), shape, dtype);

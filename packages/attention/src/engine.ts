@@ -65,6 +65,8 @@ let active: AttentionEngine = TYPESCRIPT_ENGINE;
 const nativeAtLoad = engineFromEnvironment();
 if (nativeAtLoad) active = { ...TYPESCRIPT_ENGINE, ...nativeAtLoad };
 // --- end native engine ---
+/** What `resetEngine` restores: the engine chosen at load (native when installed, else TypeScript). */
+const initialEngine: AttentionEngine = active;
 
 /** The engine the kernels use now. */
 export function getEngine(): AttentionEngine {
@@ -85,7 +87,7 @@ export function setEngine(engine: Partial<AttentionEngine> & { name: string }): 
   active = { ...TYPESCRIPT_ENGINE, ...engine };
 }
 
-/** Restores the TypeScript engine. */
+/** Restores the engine chosen at load; `setEngine(TYPESCRIPT_ENGINE)` pins the TypeScript one. */
 export function resetEngine(): void {
-  active = TYPESCRIPT_ENGINE;
+  active = initialEngine;
 }

@@ -20,9 +20,20 @@ export const flashAttentionHostKernel: KernelFunc = ({ inputs, backend, attrs })
     { shape: [dims.B, dims.H, dims.Tq, dims.Dv], dtype: 'float32' as const },
     { shape: [dims.B, dims.H, dims.Tq], dtype: 'float32' as const },
   ];
-  return runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
-    getEngine().flashForward(forwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array));
+  // An engine that throws must not strand the outputs already allocated on the backend (wasm heap).
+  let error: unknown = null;
+  const infos = runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
+    try {
+      getEngine().flashForward(forwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array));
+    } catch (e) {
+      error = e;
+    }
   });
+  if (error !== null) {
+    for (const t of infos) (backend as KernelBackend).disposeData(t.dataId, true);
+    throw error;
+  }
+  return infos;
 };
 
 registerHostKernel(TesseraFlashAttention, flashAttentionHostKernel, SHARED_BACKENDS);

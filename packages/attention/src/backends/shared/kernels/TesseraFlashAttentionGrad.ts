@@ -18,9 +18,20 @@ export const flashAttentionGradHostKernel: KernelFunc = ({ inputs, backend, attr
     { shape: k.shape.slice(), dtype: 'float32' as const },
     { shape: v.shape.slice(), dtype: 'float32' as const },
   ];
-  return runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
-    getEngine().flashBackward(backwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
+  // An engine that throws must not strand the outputs already allocated on the backend (wasm heap).
+  let error: unknown = null;
+  const infos = runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
+    try {
+      getEngine().flashBackward(backwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
+    } catch (e) {
+      error = e;
+    }
   });
+  if (error !== null) {
+    for (const t of infos) (backend as KernelBackend).disposeData(t.dataId, true);
+    throw error;
+  }
+  return infos;
 };
 
 registerHostKernel(TesseraFlashAttentionGrad, flashAttentionGradHostKernel, SHARED_BACKENDS);

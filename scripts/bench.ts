@@ -1,0 +1,205 @@
+/**
+ * Benchmark runner: `npm run bench -- <suite> [options]`.
+ *
+ *   npm run bench -- attention                         cpu and wasm, n = 512..4096, every variant
+ *   npm run bench -- attention --backend wasm --n 1024,2048 --variant reference,flash
+ *   npm run bench -- attention --quick                 n = 256, 512 and 2 reps: a smoke run
+ *   npm run bench -- attention --json out.json [--plot docs/img]
+ *
+ * Options:
+ *   --backend a,b   tfjs backends (default cpu,wasm)
+ *   --n a,b         sequence lengths (default: the suite's)
+ *   --variant a,b   variant names or families (default: all)
+ *   --pass p        forward | fwdbwd | both (default both)
+ *   --reps r        timed runs per configuration (default 5; median reported)
+ *   --budget s      a configuration whose single run takes longer than s seconds
+ *                   (default 30) is timed once (no warm-up), and larger n of that
+ *                   variant/pass/backend are skipped with the reason recorded
+ *   --json file     write {suite, machine, config, records} (scripts/bench/plot.ts format)
+ *   --plot dir      also render SVG charts there (needs vega, see scripts/bench/plot.ts)
+ *
+ * Per configuration: one warm-up run under tf.profile (measurePeak: peak tfjs
+ * bytes), then `reps` timed runs without profiling; outputs are read back
+ * (dataSync) inside the timing. GFLOP/s: the variant's forward flops (dense:
+ * 4 n^2 D per head), and 3.5x that for forward+backward (FlashAttention-2's
+ * convention: the backward costs 2.5 forwards). Ratios are against the
+ * `reference` variant on the same backend, n and pass.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as tf from '@tensorflow/tfjs-core';
+import { info as tesseraInfo } from '@tessera/attention';
+import { initBackend, measurePeak, randomNormal } from '@tessera/tensor';
+import { attentionSuite } from './bench/attention';
+import type { BenchInputs, BenchVariant } from './bench/types';
+
+interface Rec {
+  suite: string;
+  variant: string;
+  family: string;
+  backend: string;
+  engine: string;
+  pass: 'forward' | 'forwardBackward';
+  B: number;
+  H: number;
+  D: number;
+  n: number;
+  timeMs: number | null;
+  reps: number;
+  peakBytes: number | null;
+  gflops: number | null;
+  vsReference?: number | null;
+  skipped?: string;
+}
+
+function parseArgs(argv: string[]) {
+  const out: Record<string, string> = {};
+  const positional: string[] = [];
+  const flags = new Set(['quick']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) positional.push(a);
+    else if (flags.has(a.slice(2))) out[a.slice(2)] = 'true';
+    else {
+      if (i + 1 >= argv.length) throw new Error(`bench: ${a} needs a value`);
+      out[a.slice(2)] = argv[++i];
+    }
+  }
+  const known = ['backend', 'n', 'variant', 'pass', 'reps', 'budget', 'json', 'plot', 'quick'];
+  for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`bench: unknown option --${k} (known: ${known.map((x) => '--' + x).join(', ')})`);
+  return { suite: positional[0] ?? 'attention', opts: out };
+}
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null);
+
+function readBack(r: tf.TensorContainer): void {
+  const flat: tf.Tensor[] = [];
+  const walk = (x: unknown) => {
+    if (x instanceof tf.Tensor) flat.push(x);
+    else if (Array.isArray(x)) x.forEach(walk);
+    else if (x && typeof x === 'object') Object.values(x).forEach(walk);
+  };
+  walk(r);
+  for (const t of flat) t.dataSync();
+}
+
+async function main(): Promise<void> {
+  const { suite, opts } = parseArgs(process.argv.slice(2));
+  if (suite !== attentionSuite.name) throw new Error(`bench: unknown suite ${JSON.stringify(suite)} (known: attention)`);
+  const quick = opts.quick === 'true';
+  const backends = list(opts.backend) ?? ['cpu', 'wasm'];
+  const ns = (list(opts.n) ?? (quick ? attentionSuite.quickNs : attentionSuite.ns).map(String)).map(Number);
+  const reps = Number(opts.reps ?? (quick ? 2 : 5));
+  const budgetMs = Number(opts.budget ?? 30) * 1000;
+  const pass = opts.pass ?? 'both';
+  const wanted = list(opts.variant);
+  const variants = attentionSuite.variants().filter((v) => !wanted || wanted.includes(v.name) || wanted.includes(v.family));
+  if (variants.length === 0) throw new Error(`bench: --variant ${opts.variant} matches no variant`);
+  const { B, H, D } = attentionSuite;
+  const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+  const records: Rec[] = [];
+  console.log(`# ${suite}: B=${B} H=${H} D=${D}, n=${ns.join(',')}, backends=${backends.join(',')}, reps=${reps} (median), budget ${budgetMs / 1000} s | ${machine}`);
+  console.log('variant'.padEnd(22) + 'backend'.padEnd(8) + 'pass'.padEnd(9) + 'n'.padStart(6) + 'ms'.padStart(11) + 'reps'.padStart(5) + 'GFLOP/s'.padStart(9) + 'peak MB'.padStart(10) + 'vs ref'.padStart(8) + '  engine / note');
+
+  for (const backend of backends) {
+    await initBackend(backend);
+    const overBudget = new Map<string, string>(); // variant|pass -> reason larger n are skipped
+    for (const n of ns) {
+      const x: BenchInputs = { q: randomNormal([B, H, n, D], 1), k: randomNormal([B, H, n, D], 2), v: randomNormal([B, H, n, D], 3), B, H, n, D };
+      for (const v of variants) {
+        for (const p of ['forward', 'forwardBackward'] as const) {
+          if (pass === 'forward' && p !== 'forward') continue;
+          if (pass === 'fwdbwd' && p !== 'forwardBackward') continue;
+          const fn = p === 'forward' ? v.forward : v.forwardBackward;
+          if (!fn) continue;
+          const rec: Rec = { suite, variant: v.name, family: v.family, backend, engine: '', pass: p, B, H, D, n, timeMs: null, reps: 0, peakBytes: null, gflops: null };
+          const key = `${v.name}|${p}`;
+          if (!v.supports(backend, n)) rec.skipped = `not supported on ${backend} at n=${n}`;
+          else if (overBudget.has(key)) rec.skipped = overBudget.get(key);
+          if (!rec.skipped) await measure(v, fn.bind(v), x, rec, reps, budgetMs, overBudget, key);
+          rec.engine = engineOf(v);
+          const ref = records.find((r) => r.variant === 'reference' && r.backend === backend && r.n === n && r.pass === p);
+          if (ref && ref.timeMs && rec.timeMs && v.name !== 'reference') rec.vsReference = +(ref.timeMs / rec.timeMs).toFixed(2);
+          records.push(rec);
+          print(rec);
+        }
+      }
+      tf.dispose([x.q, x.k, x.v]);
+    }
+  }
+  printRatios(records);
+  const report = { suite, machine, config: `B=${B} H=${H} D=${D}`, records };
+  if (opts.json) {
+    fs.writeFileSync(opts.json, JSON.stringify(report, null, 1) + '\n');
+    console.log(`wrote ${opts.json}`);
+  }
+  if (opts.plot) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { plotBenchResults } = require('./bench/plot') as typeof import('./bench/plot');
+    const files = await plotBenchResults(report, opts.plot, `bench-${suite}`);
+    console.log(`wrote ${files.join(', ')}`);
+  }
+}
+
+function engineOf(v: BenchVariant): string {
+  if (v.family === 'flash') return 'typescript';
+  if (v.family === 'native') return 'native';
+  return v.family === 'reference' ? 'tfjs' : tesseraInfo().engine;
+}
+
+async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer, x: BenchInputs, rec: Rec, reps: number, budgetMs: number, overBudget: Map<string, string>, key: string): Promise<void> {
+  const flops = v.flops(x) * (rec.pass === 'forwardBackward' ? 3.5 : 1);
+  try {
+    // Warm-up under tf.profile: peak bytes (and the first timing, used alone when it exceeds the budget).
+    const m = await measurePeak(() => {
+      const r = fn(x);
+      readBack(r);
+      return r;
+    });
+    tf.dispose(m.result as tf.TensorContainer);
+    rec.peakBytes = m.peakNewBytes;
+    const times: number[] = [];
+    if (m.timeMs > budgetMs) {
+      times.push(m.timeMs);
+      const why = `one run took ${(m.timeMs / 1000).toFixed(1)} s > budget ${budgetMs / 1000} s at n=${x.n}`;
+      overBudget.set(key, why);
+      rec.skipped = undefined;
+    } else {
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        const r = fn(x);
+        readBack(r);
+        times.push(performance.now() - t0);
+        tf.dispose(r);
+      }
+    }
+    times.sort((a, b) => a - b);
+    rec.timeMs = +times[Math.floor(times.length / 2)].toFixed(1);
+    rec.reps = times.length;
+    rec.gflops = +(flops / rec.timeMs / 1e6).toFixed(3);
+  } catch (e) {
+    rec.skipped = `failed: ${(e as Error).message.split('\n')[0].slice(0, 120)}`;
+  }
+}
+
+function print(r: Rec): void {
+  const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '-' : x.toFixed(d));
+  const note = r.skipped ? `skipped: ${r.skipped}` : r.reps === 1 ? `${r.engine} (1 run: over budget, no warm-up)` : r.engine;
+  console.log(
+    r.variant.padEnd(22) + r.backend.padEnd(8) + (r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9) + String(r.n).padStart(6) +
+      f(r.timeMs).padStart(11) + String(r.reps).padStart(5) + f(r.gflops, 2).padStart(9) + f(r.peakBytes === null ? null : r.peakBytes / 2 ** 20).padStart(10) +
+      (r.vsReference ? r.vsReference.toFixed(2) + 'x' : '-').padStart(8) + '  ' + note,
+  );
+}
+
+function printRatios(records: Rec[]): void {
+  const rows = records.filter((r) => r.vsReference);
+  if (rows.length === 0) return;
+  console.log('\n# speed-up vs reference (reference time / variant time, same backend, n and pass)');
+  for (const r of rows) console.log(`${r.variant.padEnd(22)}${r.backend.padEnd(8)}${(r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9)}n=${String(r.n).padEnd(6)}${r.vsReference}x`);
+}
+
+main().catch((e) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});
