@@ -35,11 +35,13 @@ export interface ForwardWorkspace {
 
 /** Scratch of the backward tile routine. */
 export interface BackwardWorkspace {
-  /** Probabilities p_ij of one query row against one key chunk [bc]. */
+  /** Probabilities p_ij of the tile's rows against one key chunk [br * bc]. */
   p: Float64Array;
-  /** dP_ij = dO_i . v_j of the chunk [bc]. */
+  /** dS_ij of the tile against the chunk [br * bc] (already times scale and the softcap factor). */
+  ds: Float64Array;
+  /** Scores, dP = dO_i . v_j and softcap factors of one row against the chunk [bc] each. */
+  s: Float64Array;
   dp: Float64Array;
-  /** Softcap derivative factor per key of the chunk [bc]. */
   capd: Float64Array;
   /** dq of the tile's rows [br * D]. */
   dq: Float64Array;
@@ -71,5 +73,6 @@ export function forwardWorkspace(p: TileProblem): ForwardWorkspace {
 
 export function backwardWorkspace(p: TileProblem): BackwardWorkspace {
   const { D, Dv, Tk } = p.dims;
-  return { p: new Float64Array(p.bc), dp: new Float64Array(p.bc), capd: new Float64Array(p.bc), dq: new Float64Array(p.br * D), dk: new Float64Array(Tk * D), dv: new Float64Array(Tk * Dv) };
+  const t = p.br * p.bc;
+  return { p: new Float64Array(t), ds: new Float64Array(t), s: new Float64Array(p.bc), dp: new Float64Array(p.bc), capd: new Float64Array(p.bc), dq: new Float64Array(p.br * D), dk: new Float64Array(Tk * D), dv: new Float64Array(Tk * Dv) };
 }
