@@ -8,7 +8,11 @@
         "src/cc/dispatch.cc",
         "src/cc/kernels_avx512.cc",
         "src/cc/kernels_avx2.cc",
-        "src/cc/kernels_generic.cc"
+        "src/cc/kernels_generic.cc",
+        "src/cc/ops_addon.cc",
+        "src/cc/ops_avx512.cc",
+        "src/cc/ops_avx2.cc",
+        "src/cc/ops_generic.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

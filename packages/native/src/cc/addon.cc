@@ -10,6 +10,9 @@
 #include "thread_pool.h"
 
 namespace tessera {
+// --- transformer ops (issue 10): ops_addon.cc ---
+void registerOpsExports(Napi::Env env, Napi::Object exports);
+// --- end transformer ops ---
 namespace {
 
 [[noreturn]] void throwError(Napi::Env env, const std::string& msg) { throw Napi::Error::New(env, "@tessera/native: " + msg); }
@@ -289,6 +292,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa, "setIsa"));
+  registerOpsExports(env, exports);  // transformer ops (issue 10)
   return exports;
 }
 

@@ -13,6 +13,13 @@ constexpr int GMR = GEMM_MR;
 constexpr int GNR = GEMM_NV * W;
 constexpr int64_t GKC = 256;
 
+// Broadcast without simd.h's `0 + x` (which costs an add per broadcast: -0 + 0 != -0);
+// x - 0 == x exactly, so this folds to a single broadcast load.
+static inline vf vbcast(float x) {
+  const vf z = {};
+  return x - z;
+}
+
 // s[r][v] over kc steps of packed a (kc x GMR) and b (kc x GNR), written to C (mr x nr valid).
 static void microPacked(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc, int mr, int nr, bool acc) {
   vf s[GMR][GEMM_NV];
@@ -26,7 +33,7 @@ static void microPacked(int64_t kc, const float* __restrict a, const float* __re
     for (int v = 0; v < GEMM_NV; ++v) bv[v] = vload(b + v * W);
 #pragma GCC unroll 32
     for (int r = 0; r < GMR; ++r) {
-      const vf av = vset(a[r]);
+      const vf av = vbcast(a[r]);
 #pragma GCC unroll 8
       for (int v = 0; v < GEMM_NV; ++v) s[r][v] += av * bv[v];
     }

@@ -17,6 +17,7 @@
 #define TESSERA_NV 2
 #define GEMM_MR 6
 #define GEMM_NV 2
+#pragma GCC diagnostic ignored "-Wunused-function"  // simd.h helpers these ops do not use
 namespace tessera {
 namespace ops_avx2 {
 #include "simd.h"

@@ -15,6 +15,7 @@
 #define TESSERA_NV 2
 #define GEMM_MR 4
 #define GEMM_NV 2
+#pragma GCC diagnostic ignored "-Wunused-function"  // simd.h helpers these ops do not use
 namespace tessera {
 namespace ops_generic {
 #include "simd.h"
