@@ -14,7 +14,7 @@
  */
 import type { ElementPredicate, KeyRange } from './flash_types';
 import { addTransposedRows, addWeightedRows } from './row_updates';
-import { dotChunk, scoreChunk } from './scores';
+import { dotTile, scoreTile } from './scores';
 import type { BackwardWorkspace, TileProblem } from './tile_problem';
 
 /** Arrays of the backward pass besides q, k, v (see FlashBackwardArgs). */
@@ -49,7 +49,7 @@ export function backwardTile(
   const kBase = (b * Hkv + kh) * Tk * D;
   const vBase = (b * Hkv + kh) * Tk * Dv;
   const shift = Tk - Tq;
-  const { p: P, ds: dS, s, dp, capd, dq: dqAcc, dk: dkAcc, dv: dvAcc } = ws;
+  const { p: P, ds: dS, capd, dq: dqAcc, dk: dkAcc, dv: dvAcc } = ws;
   const rows = i1 - i0;
   const useCap = softcap > 0;
   dqAcc.fill(0, 0, rows * D);
@@ -64,10 +64,10 @@ export function backwardTile(
     const partial = range.partial && pred !== null;
     for (let j0 = range.start; j0 < range.end; j0 += bc) {
       const cw = Math.min(bc, range.end - j0);
+      scoreTile(q, row0 * D, rows, k, kBase + j0 * D, D, cw, scale, softcap, slope, j0, i0 + shift, P, bc, useCap ? capd : null);
+      dotTile(dOut, row0 * Dv, rows, v, vBase + j0 * Dv, Dv, cw, dS, bc); // dP_rj = dO_r . v_j
       for (let r = 0; r < rows; r++) {
-        const i = i0 + r;
-        const row = row0 + r;
-        const L = lse[row];
+        const L = lse[row0 + r];
         const po = r * bc;
         if (L === -Infinity) {
           // The row saw no key: no gradient flows through it.
@@ -75,13 +75,11 @@ export function backwardTile(
           dS.fill(0, po, po + cw);
           continue;
         }
-        scoreChunk(q, row * D, k, kBase + j0 * D, D, cw, scale, softcap, slope, j0, i + shift, s, useCap ? capd : null);
-        for (let jj = 0; jj < cw; jj++) P[po + jj] = Math.exp(s[jj] - L);
-        if (partial) for (let jj = 0; jj < cw; jj++) if (!pred!(b, h, i, j0 + jj)) P[po + jj] = 0;
-        dotChunk(dOut, row * Dv, v, vBase + j0 * Dv, Dv, cw, dp);
+        for (let jj = 0; jj < cw; jj++) P[po + jj] = Math.exp(P[po + jj] - L);
+        if (partial) for (let jj = 0; jj < cw; jj++) if (!pred!(b, h, i0 + r, j0 + jj)) P[po + jj] = 0;
         const dl = delta[r];
-        if (useCap) for (let jj = 0; jj < cw; jj++) dS[po + jj] = P[po + jj] === 0 ? 0 : P[po + jj] * (dp[jj] - dl) * scale * capd[jj];
-        else for (let jj = 0; jj < cw; jj++) dS[po + jj] = P[po + jj] === 0 ? 0 : P[po + jj] * (dp[jj] - dl) * scale;
+        if (useCap) for (let jj = 0; jj < cw; jj++) dS[po + jj] = P[po + jj] === 0 ? 0 : P[po + jj] * (dS[po + jj] - dl) * scale * capd[po + jj];
+        else for (let jj = 0; jj < cw; jj++) dS[po + jj] = P[po + jj] === 0 ? 0 : P[po + jj] * (dS[po + jj] - dl) * scale;
       }
       // dv_j += sum_r P_rj dO_r ;  dk_j += sum_r dS_rj q_r   (rows of the tile are consecutive in dOut and q)
       addTransposedRows(dvAcc, j0 * Dv, P, bc, dOut, row0 * Dv, Dv, rows, cw);

@@ -6,7 +6,8 @@
  * exp(m_old - m_new). Nothing of size Tq x Tk ever exists.
  */
 import type { ElementPredicate, KeyRange } from './flash_types';
-import { scoreChunk } from './scores';
+import { addWeightedRows } from './row_updates';
+import { scoreTile } from './scores';
 import type { ForwardWorkspace, TileProblem } from './tile_problem';
 
 /**
@@ -44,20 +45,20 @@ export function forwardTile(
     const partial = range.partial && pred !== null;
     for (let j0 = range.start; j0 < range.end; j0 += bc) {
       const cw = Math.min(bc, range.end - j0);
+      scoreTile(q, qBase + i0 * D, rows, k, kBase + j0 * D, D, cw, scale, softcap, slope, j0, i0 + shift, s, bc, null);
       for (let r = 0; r < rows; r++) {
-        const i = i0 + r;
-        scoreChunk(q, qBase + i * D, k, kBase + j0 * D, D, cw, scale, softcap, slope, j0, i + shift, s, null);
-        if (partial) for (let jj = 0; jj < cw; jj++) if (!pred!(b, h, i, j0 + jj)) s[jj] = -Infinity;
+        const so = r * bc;
+        if (partial) for (let jj = 0; jj < cw; jj++) if (!pred!(b, h, i0 + r, j0 + jj)) s[so + jj] = -Infinity;
         // Chunk max; a NaN score (NaN in q or k) must reach the output, not vanish from the max.
         let mx = -Infinity;
         let nan = false;
         for (let jj = 0; jj < cw; jj++) {
-          const x = s[jj];
+          const x = s[so + jj];
           if (x > mx) mx = x;
           else if (x !== x) nan = true;
         }
         if (nan) mx = NaN;
-        else if (mx === -Infinity) continue; // every key of this chunk is masked for row i
+        else if (mx === -Infinity) continue; // every key of this chunk is masked for this row
         const mOld = m[r];
         const mNew = mOld > mx ? mOld : mx;
         const ao = r * Dv;
@@ -69,28 +70,13 @@ export function forwardTile(
           m[r] = mNew;
         }
         let sum = 0;
-        let jj = 0;
-        // acc += p_j v_j, four keys per pass over the Dv-long row.
-        for (; jj + 3 < cw; jj += 4) {
-          const p0 = Math.exp(s[jj] - mNew);
-          const p1 = Math.exp(s[jj + 1] - mNew);
-          const p2 = Math.exp(s[jj + 2] - mNew);
-          const p3 = Math.exp(s[jj + 3] - mNew);
-          sum += p0 + p1 + p2 + p3;
-          const v0 = vBase + (j0 + jj) * Dv;
-          const v1 = v0 + Dv;
-          const v2 = v1 + Dv;
-          const v3 = v2 + Dv;
-          for (let e = 0; e < Dv; e++) acc[ao + e] += p0 * v[v0 + e] + p1 * v[v1 + e] + p2 * v[v2 + e] + p3 * v[v3 + e];
-        }
-        for (; jj < cw; jj++) {
-          const p0 = Math.exp(s[jj] - mNew);
-          if (p0 === 0) continue; // masked key: never let 0 * v (v may be Inf/NaN) touch the row
-          sum += p0;
-          const v0 = vBase + (j0 + jj) * Dv;
-          for (let e = 0; e < Dv; e++) acc[ao + e] += p0 * v[v0 + e];
+        for (let jj = 0; jj < cw; jj++) {
+          const pj = Math.exp(s[so + jj] - mNew);
+          s[so + jj] = pj;
+          sum += pj;
         }
         l[r] += sum;
+        addWeightedRows(acc, ao, s, so, v, vBase + j0 * Dv, Dv, cw); // acc_r += sum_j p_j v_j
       }
     }
   }

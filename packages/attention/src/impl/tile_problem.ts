@@ -24,7 +24,7 @@ export interface TileProblem {
 
 /** Scratch of the forward tile routine (float64: JS arithmetic is double anyway, and accumulators keep the extra bits). */
 export interface ForwardWorkspace {
-  /** Scores of one query row against one key chunk [bc]. */
+  /** Scores, then probabilities, of the tile's rows against one key chunk [br * bc]. */
   s: Float64Array;
   /** Running max and running sum per query row of the tile [br]. */
   m: Float64Array;
@@ -39,9 +39,7 @@ export interface BackwardWorkspace {
   p: Float64Array;
   /** dS_ij of the tile against the chunk [br * bc] (already times scale and the softcap factor). */
   ds: Float64Array;
-  /** Scores, dP = dO_i . v_j and softcap factors of one row against the chunk [bc] each. */
-  s: Float64Array;
-  dp: Float64Array;
+  /** Softcap factors 1 - tanh^2 of the tile against the chunk [br * bc]. */
   capd: Float64Array;
   /** dq of the tile's rows [br * D]. */
   dq: Float64Array;
@@ -68,11 +66,11 @@ export function makeTileProblem(p: FlashParams & { q: Float32Array; k: Float32Ar
 }
 
 export function forwardWorkspace(p: TileProblem): ForwardWorkspace {
-  return { s: new Float64Array(p.bc), m: new Float64Array(p.br), l: new Float64Array(p.br), acc: new Float64Array(p.br * p.dims.Dv) };
+  return { s: new Float64Array(p.br * p.bc), m: new Float64Array(p.br), l: new Float64Array(p.br), acc: new Float64Array(p.br * p.dims.Dv) };
 }
 
 export function backwardWorkspace(p: TileProblem): BackwardWorkspace {
   const { D, Dv, Tk } = p.dims;
   const t = p.br * p.bc;
-  return { p: new Float64Array(t), ds: new Float64Array(t), s: new Float64Array(p.bc), dp: new Float64Array(p.bc), capd: new Float64Array(p.bc), dq: new Float64Array(p.br * D), dk: new Float64Array(Tk * D), dv: new Float64Array(Tk * Dv) };
+  return { p: new Float64Array(t), ds: new Float64Array(t), capd: new Float64Array(t), dq: new Float64Array(p.br * D), dk: new Float64Array(Tk * D), dv: new Float64Array(Tk * Dv) };
 }
