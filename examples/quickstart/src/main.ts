@@ -1,118 +1,106 @@
 /**
- * Tessera quickstart: why standard attention is O(n^2).
+ * Tessera quickstart (`npm start`): trains a small transformer whose attention
+ * layers run Tessera's flash kernel on associative recall, with a live
+ * progress bar, reports its accuracy, then compares the attention variants
+ * (dense reference, flash, block-sparse, linear) on long sequences.
  *
- * Runs dense attention (`attentionReference`, which materialises the n x n
- * score matrix) over growing sequence lengths on the default backend and
- * prints time and peak memory. Each doubling of n costs ~4x: that quadratic
- * growth is what the rest of Tessera removes.
- *
- *   npm start                      # default backend (wasm in Node)
+ *   npm start                      # default backend (wasm in Node), ~2 minutes
+ *   npm start -- --quick           # smaller everything, ~30 s
  *   npm start -- --backend cpu     # or TESSERA_BACKEND=cpu npm start
- *   npm start -- --quick           # smaller sizes
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { attentionReference } from '@tessera/attention';
-import { initBackend, measurePeak, randomNormal } from '@tessera/tensor';
+import * as tf from '@tensorflow/tfjs';
+import { info } from '@tessera/attention';
+import { initBackend } from '@tessera/tensor';
+import { parseArgs, QuickstartArgs, USAGE, UsageError } from './args';
+import { CompareConfig, compareVariants, CompareRow, formatComparison } from './compare';
+import { ProgressBar } from './progress';
+import { sequenceLength } from './task';
+import { trainRecall, TrainConfig, TrainResult } from './train';
 
-interface Args {
-  backend?: string;
-  quick: boolean;
-  sizes: number[];
+export { parseArgs, USAGE, UsageError } from './args';
+export { compareVariants, formatComparison } from './compare';
+export type { CompareConfig, CompareRow } from './compare';
+export { ProgressBar } from './progress';
+export { recallBatch, sequenceLength, vocabSize } from './task';
+export type { RecallTask } from './task';
+export { TinyTransformer } from './model';
+export { trainRecall, evaluate } from './train';
+export type { TrainConfig, TrainResult } from './train';
+
+/** The training run of `npm start` (quick: fewer steps). */
+export function trainConfig(quick: boolean, steps?: number): TrainConfig {
+  return {
+    task: { numKeys: 32, numValues: 32, pairs: 12, queries: 8 },
+    model: { dim: 64, numHeads: 4, numLayers: 2, attention: 'flash' },
+    steps: steps ?? (quick ? 80 : 200),
+    batchSize: 32,
+    learningRate: 3e-3,
+    evalSequences: 512,
+    seed: 2024,
+  };
 }
 
-const USAGE = 'usage: npm start -- [--backend cpu|wasm|webgpu|tensorflow] [--quick] [--n 256,512,...]';
+/** The comparison of `npm start` (quick: shorter sequences). */
+export function compareConfig(quick: boolean, backend: string, sizes?: number[]): CompareConfig {
+  return {
+    sizes: sizes ?? (quick ? [512, 1024, 2048] : [1024, 4096, 16384]),
+    B: 1,
+    H: 4,
+    D: 64,
+    window: 256,
+    timeBudgetMs: quick ? 10_000 : 30_000,
+    // wasm's heap tops out at 4 GB (the reference fails outright at n = 8192, H = 8).
+    memoryLimitBytes: (backend === 'wasm' ? 3 : 6) * 2 ** 30,
+  };
+}
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sizes: [256, 512, 1024, 2048] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--quick') {
-      args.quick = true;
-      args.sizes = [128, 256, 512];
-    } else if (a === '--backend') {
-      args.backend = argv[++i];
-    } else if (a === '--n') {
-      const v = argv[++i] ?? '';
-      const sizes = v.split(',').map(Number);
-      if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n <= 0)) usage(`--n must be a comma-separated list of positive integers, received ${JSON.stringify(v)}`);
-      args.sizes = sizes;
-    } else if (a === '--help' || a === '-h') {
-      console.log(USAGE);
-      process.exit(0);
-    } else {
-      usage(`unknown argument ${JSON.stringify(a)}`);
-    }
+export async function runTraining(c: TrainConfig, out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<TrainResult> {
+  const T = sequenceLength(c.task);
+  out.write(`Associative recall: ${c.task.pairs} key-value pairs then ${c.task.queries} queries per sequence (T=${T}), ${c.task.numKeys} keys, ${c.task.numValues} values; fresh random pairs in every sequence.\n`);
+  out.write(`Model: ${c.model.numLayers}-layer transformer, width ${c.model.dim}, ${c.model.numHeads} heads, causal MultiHeadAttention (@tessera/layers, attention '${c.model.attention}', RoPE).\n`);
+  const bar = new ProgressBar({ total: c.steps, stream: out });
+  const r = await trainRecall(c, (s) => bar.update(s));
+  bar.done();
+  out.write(`Trained ${c.steps} steps in ${r.seconds.toFixed(1)} s (${Math.round(r.tokensPerSecond)} tokens/s), attention ran on: ${r.attentionPath}.\n`);
+  out.write(`Held-out accuracy on ${c.evalSequences} new sequences: ${(100 * r.accuracy).toFixed(1)}% (chance ${(100 * r.chance).toFixed(1)}%, ${(r.accuracy / r.chance).toFixed(1)}x chance)\n`);
+  return r;
+}
+
+export async function runComparison(c: CompareConfig, out: NodeJS.WritableStream = process.stdout): Promise<CompareRow[]> {
+  out.write(`\nAttention variants, causal, B=${c.B}, H=${c.H}, D=${c.D}, float32 (forward pass after warm-up, median of 3 when under 1 s; peak = tfjs tensor bytes during the call):\n`);
+  const rows = await compareVariants(c, (r) => out.write(`  measured ${r.variant} n=${r.n}${r.skipped ? ' (skipped)' : `: ${(r.timeMs as number).toFixed(0)} ms`}\n`));
+  out.write(`\n${formatComparison(rows)}\n`);
+  out.write(`\nThe reference materialises B*H*n^2 scores: time and memory grow 4x per doubling of n.\nFlash computes the same result tile by tile in O(n) memory; block-sparse and linear also cut the n^2 time.\n`);
+  return rows;
+}
+
+async function main(args: QuickstartArgs): Promise<void> {
+  const t0 = performance.now();
+  const backend = await initBackend(args.backend);
+  console.log(`Tessera quickstart - backend: ${backend.reason}; attention engine: ${info().engine}\n`);
+  if (!args.noTrain) {
+    const r = await runTraining(trainConfig(args.quick, args.steps));
+    r.model.dispose();
   }
-  return args;
+  if (!args.noCompare) await runComparison(compareConfig(args.quick, backend.name, args.sizes));
+  console.log(`\nDone in ${((performance.now() - t0) / 1000).toFixed(0)} s. tfjs tensors alive: ${tf.memory().numTensors}.`);
 }
 
-function usage(message: string): never {
-  console.error(`quickstart: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  let info;
+if (require.main === module) {
+  let args: QuickstartArgs;
   try {
-    info = await initBackend(args.backend);
+    args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    usage((e as Error).message);
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`quickstart: ${e.message}\n${USAGE}`);
+    process.exit(2);
   }
-  const B = 1;
-  const H = 8;
-  const D = 64;
-  console.log(`Tessera quickstart - backend: ${info.reason}`);
-  console.log(`Dense attention (attentionReference), B=${B}, H=${H}, D=${D}, float32.\n`);
-  const header = ['n', 'time (ms)', 'x prev', 'peak MB', 'x prev', 'score matrix MB', 'GFLOP/s'];
-  const rows: string[][] = [];
-  let prev: { t: number; m: number } | null = null;
-  for (const n of args.sizes) {
-    const q = randomNormal([B, H, n, D], 1);
-    const k = randomNormal([B, H, n, D], 2);
-    const v = randomNormal([B, H, n, D], 3);
-    // Warm up (kernel compilation, allocator), then the median of 3 runs.
-    tf.dispose(attentionReference(q, k, v, { causal: true }));
-    const times: number[] = [];
-    let peak = 0;
-    for (let r = 0; r < 3; r++) {
-      const m = await measurePeak(() => {
-        const out = attentionReference(q, k, v, { causal: true });
-        out.dataSync(); // wait for the result
-        return out;
-      });
-      times.push(m.timeMs);
-      peak = Math.max(peak, m.peakNewBytes);
-      tf.dispose(m.result);
-    }
-    tf.dispose([q, k, v]);
-    times.sort((a, b) => a - b);
-    const t = times[1];
-    const flops = 4 * n * n * D * B * H;
-    rows.push([
-      String(n),
-      t.toFixed(1),
-      prev ? (t / prev.t).toFixed(1) : '-',
-      mb(peak),
-      prev ? (peak / prev.m).toFixed(1) : '-',
-      mb(B * H * n * n * 4),
-      (flops / (t * 1e6)).toFixed(2),
-    ]);
-    prev = { t, m: peak };
+  if (args.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  rows.forEach((r) => console.log(line(r)));
-  console.log('\nEach doubling of n multiplies time and memory by ~4: the n x n score matrix');
-  console.log('(B*H*n^2 floats) dominates. FlashAttention, block-sparse and linear attention');
-  console.log('remove it; see docs/concepts.md.');
+  main(args).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }
-
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
