@@ -16,17 +16,23 @@
  *                   (default 30) is timed once (no warm-up), and larger n of that
  *                   variant/pass/backend are skipped with the reason recorded
  *   --json file     write {suite, machine, config, records} (scripts/bench/plot.ts format)
- *   --plot dir      also render SVG charts there (needs vega, see scripts/bench/plot.ts)
+ *   --plot dir      also render SVG charts there (scripts/bench/plot.ts), named after --json
+ *
+ * TESSERA_NATIVE_OPS=0 keeps tfjs's own matMul/softmax kernels under the
+ * reference (what docs/benchmarks.md's Flash figures use); otherwise
+ * @tessera/native replaces them where its addon is built.
  *
  * Per configuration: one warm-up run under tf.profile (measurePeak: peak tfjs
  * bytes), then `reps` timed runs without profiling; outputs are read back
- * (dataSync) inside the timing. GFLOP/s: the variant's forward flops (dense:
+ * (dataSync) inside the timing; wall time and process CPU time are both
+ * recorded (medians). GFLOP/s: the variant's forward flops (dense:
  * 4 n^2 D per head), and 3.5x that for forward+backward (FlashAttention-2's
  * convention: the backward costs 2.5 forwards). Ratios are against the
  * `reference` variant on the same backend, n and pass.
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { info as tesseraInfo } from '@tessera/attention';
 import { initBackend, measurePeak, randomNormal } from '@tessera/tensor';
@@ -45,6 +51,8 @@ interface Rec {
   D: number;
   n: number;
   timeMs: number | null;
+  /** Median process CPU time (user + system) of the same runs: robust to other processes on a shared machine (tfjs cpu and wasm run on one thread). */
+  cpuMs: number | null;
   reps: number;
   peakBytes: number | null;
   gflops: number | null;
@@ -99,7 +107,7 @@ async function main(): Promise<void> {
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
   const records: Rec[] = [];
   console.log(`# ${suite}: B=${B} H=${H} D=${D}, n=${ns.join(',')}, backends=${backends.join(',')}, reps=${reps} (median), budget ${budgetMs / 1000} s | ${machine}`);
-  console.log('variant'.padEnd(22) + 'backend'.padEnd(8) + 'pass'.padEnd(9) + 'n'.padStart(6) + 'ms'.padStart(11) + 'reps'.padStart(5) + 'GFLOP/s'.padStart(9) + 'peak MB'.padStart(10) + 'vs ref'.padStart(8) + '  engine / note');
+  console.log('variant'.padEnd(22) + 'backend'.padEnd(8) + 'pass'.padEnd(9) + 'n'.padStart(6) + 'ms'.padStart(11) + 'cpu ms'.padStart(11) + 'reps'.padStart(5) + 'GFLOP/s'.padStart(9) + 'peak MB'.padStart(10) + 'vs ref'.padStart(8) + '  engine / note');
 
   for (const backend of backends) {
     await initBackend(backend);
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
           if (pass === 'fwdbwd' && p !== 'forwardBackward') continue;
           const fn = p === 'forward' ? v.forward : v.forwardBackward;
           if (!fn) continue;
-          const rec: Rec = { suite, variant: v.name, family: v.family, backend, engine: '', pass: p, B, H, D, n, timeMs: null, reps: 0, peakBytes: null, gflops: null };
+          const rec: Rec = { suite, variant: v.name, family: v.family, backend, engine: '', pass: p, B, H, D, n, timeMs: null, cpuMs: null, reps: 0, peakBytes: null, gflops: null };
           const key = `${v.name}|${p}`;
           if (!v.supports(backend, n)) rec.skipped = `not supported on ${backend} at n=${n}`;
           else if (overBudget.has(key)) rec.skipped = overBudget.get(key);
@@ -136,7 +144,9 @@ async function main(): Promise<void> {
   if (opts.plot) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { plotBenchResults } = require('./bench/plot') as typeof import('./bench/plot');
-    const files = await plotBenchResults(report, opts.plot, `bench-${suite}`);
+    // Chart names follow the JSON file's name (e.g. flash.json -> flash-time.svg), else bench-<suite>.
+    const prefix = opts.json ? path.basename(opts.json, '.json') : `bench-${suite}`;
+    const files = await plotBenchResults(report, opts.plot, prefix);
     console.log(`wrote ${files.join(', ')}`);
   }
 }
@@ -144,37 +154,48 @@ async function main(): Promise<void> {
 function engineOf(v: BenchVariant): string {
   if (v.family === 'flash') return 'typescript';
   if (v.family === 'native') return 'native';
-  return v.family === 'reference' ? 'tfjs' : tesseraInfo().engine;
+  // The reference runs tfjs kernels; @tessera/native (issue 10) replaces some of them unless TESSERA_NATIVE_OPS=0.
+  if (v.family === 'reference') return process.env.TESSERA_NATIVE_OPS === '0' ? 'tfjs' : 'tfjs (+native ops where built)';
+  return tesseraInfo().engine;
 }
 
 async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer, x: BenchInputs, rec: Rec, reps: number, budgetMs: number, overBudget: Map<string, string>, key: string): Promise<void> {
   const flops = v.flops(x) * (rec.pass === 'forwardBackward' ? 3.5 : 1);
   try {
     // Warm-up under tf.profile: peak bytes (and the first timing, used alone when it exceeds the budget).
+    const c0 = process.cpuUsage();
     const m = await measurePeak(() => {
       const r = fn(x);
       readBack(r);
       return r;
     });
+    const c1 = process.cpuUsage(c0);
     tf.dispose(m.result as tf.TensorContainer);
     rec.peakBytes = m.peakNewBytes;
     const times: number[] = [];
+    const cpus: number[] = [];
     if (m.timeMs > budgetMs) {
       times.push(m.timeMs);
+      cpus.push((c1.user + c1.system) / 1000);
       const why = `one run took ${(m.timeMs / 1000).toFixed(1)} s > budget ${budgetMs / 1000} s at n=${x.n}`;
       overBudget.set(key, why);
       rec.skipped = undefined;
     } else {
       for (let i = 0; i < reps; i++) {
         const t0 = performance.now();
+        const u0 = process.cpuUsage();
         const r = fn(x);
         readBack(r);
+        const u = process.cpuUsage(u0);
         times.push(performance.now() - t0);
+        cpus.push((u.user + u.system) / 1000);
         tf.dispose(r);
       }
     }
     times.sort((a, b) => a - b);
+    cpus.sort((a, b) => a - b);
     rec.timeMs = +times[Math.floor(times.length / 2)].toFixed(1);
+    rec.cpuMs = +cpus[Math.floor(cpus.length / 2)].toFixed(1);
     rec.reps = times.length;
     rec.gflops = +(flops / rec.timeMs / 1e6).toFixed(3);
   } catch (e) {
@@ -187,7 +208,7 @@ function print(r: Rec): void {
   const note = r.skipped ? `skipped: ${r.skipped}` : r.reps === 1 ? `${r.engine} (1 run: over budget, no warm-up)` : r.engine;
   console.log(
     r.variant.padEnd(22) + r.backend.padEnd(8) + (r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9) + String(r.n).padStart(6) +
-      f(r.timeMs).padStart(11) + String(r.reps).padStart(5) + f(r.gflops, 2).padStart(9) + f(r.peakBytes === null ? null : r.peakBytes / 2 ** 20).padStart(10) +
+      f(r.timeMs).padStart(11) + f(r.cpuMs).padStart(11) + String(r.reps).padStart(5) + f(r.gflops, 2).padStart(9) + f(r.peakBytes === null ? null : r.peakBytes / 2 ** 20).padStart(10) +
       (r.vsReference ? r.vsReference.toFixed(2) + 'x' : '-').padStart(8) + '  ' + note,
   );
 }

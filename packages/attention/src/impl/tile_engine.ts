@@ -22,8 +22,9 @@
  *      DEFAULT_TILES (impl/tiles.ts); `plan.tileRows` overrides br so a
  *      block-sparse plan can align tiles with its blocks.
  *
- * Memory: the forward allocates O(Br * Dv + Bc) scratch, the backward adds
- * O(Tk * (D + Dv)) float64 for one key/value head's dk/dv: O(n), never O(n^2).
+ * Memory: the forward allocates Br * Bc + Br * Dv + 2 * Br float64 of scratch,
+ * the backward 3 * Br * Bc + Br * D plus Tk * (D + Dv) float64 for one
+ * key/value head's dk/dv: O(n), never O(n^2).
  */
 import type { ElementPredicate, FlashBackwardArgs, FlashForwardArgs } from './flash_types';
 import { RangeList } from './key_ranges';
