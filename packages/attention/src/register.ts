@@ -9,4 +9,6 @@
  */
 import './backends/shared/register_all_kernels';
 import './backends/cpu/register_all_kernels';
+// --- webgpu (issue 8): WGSL programs, after the shared host path so they replace it on 'webgpu' ---
+import './backends/webgpu/register_all_kernels';
 import './gradients/register_all_gradients';

@@ -31,8 +31,12 @@ interface DawnState {
   gpu: unknown;
   /** Dawn's pending tick callbacks; one set per process (dawn.node is loaded once even when jest gives each test file a fresh global). */
   pendingTicks: Set<() => void>;
+  /** The global object Dawn schedules its ticks on. */
+  realm: Record<string, unknown>;
 }
 const PENDING = Symbol.for('tessera.webgpu.pendingTicks');
+/** True while pumpDawnUntil runs (one per process, like the tick set). */
+const pumping = ((globalThis as unknown as Record<symbol, { active: boolean }>)[Symbol.for('tessera.webgpu.pumping')] ??= { active: false });
 
 function nodeRequire(id: string): unknown {
   const req = typeof require === 'function' ? require : (new Function('return require')() as NodeRequire);
@@ -87,7 +91,8 @@ export function loadDawn(): string {
   }
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);
-  const state: DawnState = { path: file, gpu, pendingTicks: routeDawnTicks(realmGlobal(dawn.create)) };
+  const realm = realmGlobal(dawn.create);
+  const state: DawnState = { path: file, gpu, pendingTicks: routeDawnTicks(realm), realm };
   g[STATE] = state;
   setNavigatorGpu(gpu);
   return file;
@@ -118,6 +123,9 @@ function routeDawnTicks(realm: Record<string, unknown>): Set<() => void> {
         (fn as AnyFn)();
       };
       pending.add(once);
+      // While a sync read pumps ticks in place, do not also queue them on the
+      // blocked event loop (each tick re-queues itself: that would pile up).
+      if (pumping.active) return undefined;
       return real.call(this, once);
     }
     return real.call(this, fn, ...args);
@@ -132,9 +140,17 @@ export function pumpDawnUntil(done: () => boolean, what: string, timeoutMs = 120
   const state = (globalThis as unknown as Record<symbol, DawnState | undefined>)[STATE];
   if (!state) fail('readSync', 'Dawn is not loaded (call initBackend("webgpu") first)');
   const t0 = Date.now();
-  while (!done()) {
-    for (const tick of Array.from(state.pendingTicks)) tick();
-    if (Date.now() - t0 > timeoutMs) fail('readSync', `timed out after ${timeoutMs} ms waiting for ${what}`);
+  pumping.active = true;
+  try {
+    while (!done()) {
+      for (const tick of Array.from(state.pendingTicks)) tick();
+      if (Date.now() - t0 > timeoutMs) fail('readSync', `timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+  } finally {
+    pumping.active = false;
+    // Hand the ticks still pending back to the event loop.
+    const setImmediate = state.realm.setImmediate as (f: () => void) => void;
+    for (const tick of Array.from(state.pendingTicks)) setImmediate(tick);
   }
 }
 

@@ -1,0 +1,117 @@
+/**
+ * Tessera's own dispatch on tfjs-backend-webgpu: pipelines, bindings and
+ * passes recorded into the backend's command encoder, so they run in order
+ * with tfjs's programs and share its buffer pool.
+ *
+ * Why not `backend.runWebGPUProgram`: it binds whole buffers (a dispatch split
+ * to stay under maxStorageBufferBindingSize needs offset bindings), it has one
+ * output per program (flash forward writes out and lse, backward dq/dk/dv), and
+ * its shader preamble comes first, where `enable subgroups;` must be.
+ */
+import { DataType, TensorInfo, util } from '@tensorflow/tfjs-core';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type GPUBufferT = any;
+type GPUDeviceT = any;
+
+/** What Tessera uses of tfjs-backend-webgpu's WebGPUBackend (stable across 4.x). */
+export interface WebGpuBackend {
+  device: GPUDeviceT;
+  queue: { writeBuffer(b: GPUBufferT, off: number, data: ArrayBuffer): void };
+  tensorMap: { get(dataId: object): { resource: GPUBufferT | null; dtype: DataType } };
+  bufferManager: { acquireBuffer(size: number, usage: number): GPUBufferT };
+  uniformPendingDisposal: GPUBufferT[];
+  commandQueueOwnedIds: WeakSet<object>;
+  commandEncoder: any;
+  computePassEncoder: any;
+  dispatchCountInPass: number;
+  uploadToGPU(dataId: object): void;
+  makeTensorInfo(shape: number[], dtype: DataType): TensorInfo;
+  ensureCommandEncoderReady(): void;
+  endComputePassEncoder(): void;
+  submitQueue(): void;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+/** One storage binding: a tensor's buffer from `offset` (bytes, aligned) for `size` bytes. */
+export interface Binding {
+  tensor: TensorInfo | null;
+  offset: number;
+  size: number;
+}
+
+const cache = new WeakMap<GPUDeviceT, Map<string, any>>();
+const dummies = new WeakMap<GPUDeviceT, GPUBufferT>();
+
+/** Device limits Tessera plans with. */
+export function limitsOf(b: WebGpuBackend): { maxBinding: number; maxBuffer: number; align: number; maxGroups: number; sharedBytes: number; subgroups: boolean } {
+  const l = b.device.limits;
+  return {
+    maxBinding: l.maxStorageBufferBindingSize,
+    maxBuffer: l.maxBufferSize,
+    align: l.minStorageBufferOffsetAlignment,
+    maxGroups: l.maxComputeWorkgroupsPerDimension,
+    sharedBytes: l.maxComputeWorkgroupStorageSize,
+    subgroups: b.device.features.has('subgroups'),
+  };
+}
+
+/** A compiled compute pipeline for `code` (entry point `main`), cached per device. */
+export function pipelineFor(b: WebGpuBackend, label: string, code: string): any {
+  let m = cache.get(b.device);
+  if (!m) cache.set(b.device, (m = new Map()));
+  let p = m.get(code);
+  if (!p) {
+    const module = b.device.createShaderModule({ code, label });
+    p = b.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: 'main' } });
+    m.set(code, p);
+  }
+  return p;
+}
+
+/** The buffer of a tensor on this backend (uploaded first if it still lives on the CPU). */
+export function bufferOf(b: WebGpuBackend, t: TensorInfo): GPUBufferT {
+  b.uploadToGPU(t.dataId);
+  return b.tensorMap.get(t.dataId).resource;
+}
+
+/** A fresh output tensor of `shape` with its buffer allocated. */
+export function makeOutput(b: WebGpuBackend, shape: number[], dtype: DataType = 'float32'): TensorInfo {
+  const t = b.makeTensorInfo(shape, dtype);
+  b.uploadToGPU(t.dataId);
+  return t;
+}
+
+/** Bytes of a tensor's GPU storage (bool and int32 take 4 bytes like float32). */
+export const bytesOf = (t: TensorInfo): number => 4 * util.sizeFromShape(t.shape);
+
+/** Records one dispatch: storage bindings 0..n-1, then the uniform block at binding n. */
+export function dispatch(b: WebGpuBackend, pipeline: any, bindings: Binding[], uniforms: ArrayBuffer, groups: [number, number, number]): void {
+  const device = b.device;
+  let dummy = dummies.get(device);
+  if (!dummy) {
+    dummy = device.createBuffer({ size: 16, usage: 0x80 /* STORAGE */ });
+    dummies.set(device, dummy);
+  }
+  const ubo = b.bufferManager.acquireBuffer(uniforms.byteLength, 0x40 | 0x08 /* UNIFORM | COPY_DST */);
+  b.queue.writeBuffer(ubo, 0, uniforms);
+  b.uniformPendingDisposal.push(ubo);
+  const entries = bindings.map((x, i) => {
+    if (!x.tensor || x.size === 0) return { binding: i, resource: { buffer: dummy, offset: 0, size: 16 } };
+    b.commandQueueOwnedIds.add(x.tensor.dataId);
+    return { binding: i, resource: { buffer: bufferOf(b, x.tensor), offset: x.offset, size: x.size } };
+  });
+  entries.push({ binding: bindings.length, resource: { buffer: ubo, offset: 0, size: uniforms.byteLength } });
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  b.ensureCommandEncoderReady();
+  if (!b.computePassEncoder) b.computePassEncoder = b.commandEncoder.beginComputePass({});
+  b.computePassEncoder.setPipeline(pipeline);
+  b.computePassEncoder.setBindGroup(0, bindGroup);
+  b.computePassEncoder.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+  b.dispatchCountInPass++;
+  // Same batching rule as tfjs (WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE defaults to 15).
+  if (b.dispatchCountInPass >= 15) {
+    b.endComputePassEncoder();
+    b.submitQueue();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Tessera's WGSL kernels for tfjs's 'webgpu' backend. Imported after the
+ * shared host-path registration (register.ts), so these replace it there.
+ */
+import { KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { flashAttentionWebGpuConfig } from './kernels/TesseraFlashAttention';
+
+/** Replaces the host-path registration (a plain second registration would warn). */
+function replace(config: KernelConfig): void {
+  try {
+    unregisterKernel(config.kernelName, config.backendName);
+  } catch {
+    // not registered yet
+  }
+  registerKernel(config);
+}
+
+// --- flash attention ---
+replace(flashAttentionWebGpuConfig);
