@@ -35,7 +35,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { info as tesseraInfo } from '@tessera/attention';
-import { initBackend, measurePeak, randomNormal } from '@tessera/tensor';
+import { BACKEND_NAMES, initBackend, measurePeak, randomNormal } from '@tessera/tensor';
 import { attentionSuite } from './bench/attention';
 import type { BenchInputs, BenchVariant } from './bench/types';
 
@@ -92,8 +92,7 @@ function readBack(r: tf.TensorContainer): void {
 }
 
 async function main(): Promise<void> {
-  const { suite, opts } = parseArgs(process.argv.slice(2));
-  if (suite !== attentionSuite.name) throw new Error(`bench: unknown suite ${JSON.stringify(suite)} (known: attention)`);
+  const { suite, opts } = checkedArgs(process.argv.slice(2));
   const quick = opts.quick === 'true';
   const backends = list(opts.backend) ?? ['cpu', 'wasm'];
   const ns = (list(opts.n) ?? (quick ? attentionSuite.quickNs : attentionSuite.ns).map(String)).map(Number);
@@ -220,7 +219,45 @@ function printRatios(records: Rec[]): void {
   for (const r of rows) console.log(`${r.variant.padEnd(22)}${r.backend.padEnd(8)}${(r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9)}n=${String(r.n).padEnd(6)}${r.vsReference}x`);
 }
 
+// --- CLI validation (issue 9): bad flags -> one-line error + usage, exit code 2, nothing written ---
+const USAGE = 'usage: npm run bench -- <suite: attention> [--backend cpu,wasm,...] [--n 512,1024,...] [--variant a,b] [--pass forward|fwdbwd|both] [--reps r] [--budget s] [--json file] [--plot dir] [--quick]';
+class UsageError extends Error {
+  // ts-node compiles this file for ES5 (the root tsconfig has no compilerOptions), where
+  // `instanceof` fails for Error subclasses: main's catch checks this flag instead.
+  readonly usage = true;
+}
+function checkedArgs(argv: string[]): ReturnType<typeof parseArgs> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { suite, opts } = parsed;
+  const bad = (m: string): never => {
+    throw new UsageError(`bench: ${m}`);
+  };
+  if (suite !== attentionSuite.name) bad(`unknown suite ${JSON.stringify(suite)} (known: ${attentionSuite.name})`);
+  const ints = (flag: string, v: string | undefined) => {
+    if (v !== undefined && !v.split(',').every((x) => /^\d+$/.test(x.trim()) && Number(x) > 0)) bad(`--${flag} must be positive integers (comma-separated), received ${JSON.stringify(v)}`);
+  };
+  ints('n', opts.n);
+  ints('reps', opts.reps);
+  for (const b of list(opts.backend) ?? []) if (!(BACKEND_NAMES as readonly string[]).includes(b)) bad(`unknown backend ${JSON.stringify(b)} in --backend ${JSON.stringify(opts.backend)} (known: ${BACKEND_NAMES.join(', ')})`);
+  if (opts.pass !== undefined && !['forward', 'fwdbwd', 'both'].includes(opts.pass)) bad(`--pass must be forward, fwdbwd or both, received ${JSON.stringify(opts.pass)}`);
+  if (opts.budget !== undefined && !(Number(opts.budget) > 0)) bad(`--budget must be a positive number of seconds, received ${JSON.stringify(opts.budget)}`);
+  const wanted = list(opts.variant);
+  const all = attentionSuite.variants();
+  for (const w of wanted ?? []) if (!all.some((v) => v.name === w || v.family === w)) bad(`--variant ${JSON.stringify(w)} matches no variant (known: ${all.map((v) => v.name).join(', ')})`);
+  return parsed;
+}
+// --- end CLI validation (issue 9) ---
+
 main().catch((e) => {
+  if ((e as Partial<UsageError>).usage === true) {
+    console.error(`${e.message}\n${USAGE}`);
+    process.exit(2);
+  }
   console.error((e as Error).message);
   process.exit(1);
 });

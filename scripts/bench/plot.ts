@@ -84,10 +84,12 @@ export function validateReport(x: unknown): BenchReport {
   return r as unknown as BenchReport;
 }
 
-/** Line label: variant, plus engine/backend/pass wherever the records hold more than one. */
+/** Line label: variant, plus backend/pass where the records hold several, engine where one variant ran on several. */
 function seriesLabeler(records: BenchRecord[]): (r: BenchRecord) => string {
   const distinct = (f: (r: BenchRecord) => string | undefined) => new Set(records.map(f)).size > 1;
-  const withEngine = distinct((r) => r.engine);
+  const engines = new Map<string, Set<string | undefined>>();
+  for (const r of records) engines.set(r.variant, (engines.get(r.variant) ?? new Set()).add(r.engine));
+  const withEngine = [...engines.values()].some((e) => e.size > 1);
   const withBackend = distinct((r) => r.backend);
   const withPass = distinct((r) => r.pass ?? 'forward');
   return (r) =>

@@ -35,6 +35,16 @@ describe('bench plot tool', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  test('labels name the engine only where one variant ran on several', () => {
+    const recs = [
+      { variant: 'flash', backend: 'cpu', engine: 'ts', n: 64, timeMs: 1 },
+      { variant: 'reference', backend: 'cpu', engine: 'tfjs', n: 64, timeMs: 1 },
+    ];
+    const labels = (rs: typeof recs) => (chartSpec({ suite: 's', records: rs }, 'time') as { data: { values: Array<{ series: string }> } }).data.values.map((v) => v.series);
+    expect(labels(recs)).toEqual(['flash', 'reference']);
+    expect(labels([...recs, { variant: 'flash', backend: 'cpu', engine: 'native', n: 64, timeMs: 1 }])).toEqual(['flash / ts', 'reference / tfjs', 'flash / native']);
+  });
+
   test('the spec plots measured points only, log-log', () => {
     const spec = chartSpec(report, 'memory') as { data: { values: Array<{ n: number; y: number; series: string }> }; encoding: Record<string, { scale: { type: string } }> };
     expect(spec.data.values).toHaveLength(5); // the skipped record is left out
