@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
+import { webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
 import { compareWithReference, makeCase, Opt, Shape } from '../attention/flash_cases';
 
 const hasGpu = process.env.TESSERA_WEBGPU_ADAPTER === 'yes';
@@ -28,5 +29,40 @@ maybe('flash WGSL kernels [webgpu]', () => {
       compareWithReference(fc);
       fc.dispose();
     });
+  });
+});
+
+maybe('flash WGSL kernels [webgpu]: fallbacks and limits', () => {
+  beforeAll(async () => {
+    await initBackend('webgpu');
+  });
+  afterEach(() => {
+    delete webgpuOverrides.subgroups;
+    delete webgpuOverrides.maxBinding;
+  });
+  const shape: Shape = { B: 2, H: 4, Hkv: 2, Tq: 5, Tk: 11, D: 3, Dv: 5 };
+
+  it('matches the reference without subgroups (the fallback WGSL)', () => {
+    webgpuOverrides.subgroups = false;
+    const fc = makeCase(shape, ['causal', 'alibi'], 3);
+    compareWithReference(fc, undefined, { lseWeight: true });
+    fc.dispose();
+  });
+
+  it('splits dispatches over heads when a binding would pass the limit, with the same result', () => {
+    // q/out/dq per head 1280 bytes, k/v per kv head 1536: 3500 bytes gives chunks of 2 heads (4 per call), unaligned windows.
+    webgpuOverrides.maxBinding = 3500;
+    const fc = makeCase({ B: 2, H: 4, Hkv: 2, Tq: 40, Tk: 48, D: 8, Dv: 8 }, ['window', 'keyMask', 'softcap'], 4);
+    compareWithReference(fc, undefined, { lseWeight: true });
+    fc.dispose();
+  });
+
+  it('throws a clear error (and leaks nothing) when one head cannot fit a binding', () => {
+    webgpuOverrides.maxBinding = 64;
+    const fc = makeCase(shape, [], 5);
+    const before = tf.memory().numTensors;
+    expect(() => flashAttention(fc.q, fc.k, fc.v)).toThrow(/one head of 'q' needs a 60-byte binding \(plus up to \d+ bytes of offset alignment\), over this device's maxStorageBufferBindingSize of 64 bytes/);
+    expect(tf.memory().numTensors).toBe(before);
+    fc.dispose();
   });
 });

@@ -43,16 +43,22 @@ export interface Binding {
 const cache = new WeakMap<GPUDeviceT, Map<string, any>>();
 const dummies = new WeakMap<GPUDeviceT, GPUBufferT>();
 
+/**
+ * Test hooks: force the subgroup-free WGSL, or a smaller binding limit (so the
+ * split dispatch path runs at tiny sizes). Not part of the public API.
+ */
+export const webgpuOverrides: { subgroups?: boolean; maxBinding?: number } = {};
+
 /** Device limits Tessera plans with. */
 export function limitsOf(b: WebGpuBackend): { maxBinding: number; maxBuffer: number; align: number; maxGroups: number; sharedBytes: number; subgroups: boolean } {
   const l = b.device.limits;
   return {
-    maxBinding: l.maxStorageBufferBindingSize,
+    maxBinding: Math.min(l.maxStorageBufferBindingSize, webgpuOverrides.maxBinding ?? Infinity),
     maxBuffer: l.maxBufferSize,
     align: l.minStorageBufferOffsetAlignment,
     maxGroups: l.maxComputeWorkgroupsPerDimension,
     sharedBytes: l.maxComputeWorkgroupStorageSize,
-    subgroups: b.device.features.has('subgroups'),
+    subgroups: b.device.features.has('subgroups') && webgpuOverrides.subgroups !== false,
   };
 }
 

@@ -51,19 +51,27 @@ function window(t: UnitTensor, s: number, e: number, align: number): { b: Bindin
  */
 export function planChunks(where: string, units: number, tensors: UnitTensor[], maxBinding: number, align: number, maxUnits: number): Chunk[] {
   let cap = maxUnits;
+  let group = 1;
   for (const t of tensors) {
     if (!t.tensor || t.perUnit === 0) continue;
-    // A window of c units of this tensor takes at most c * perUnit * 4 + align bytes.
+    // A window of c units of this tensor takes at most c * perUnit * 4 bytes plus the offset's alignment slack.
     const maxCount = Math.floor((maxBinding - align) / (4 * t.perUnit));
-    const n = t.map.kind === 'mul' ? Math.floor(maxCount / t.map.by) : t.map.kind === 'div' ? (maxCount - 1) * t.map.by : maxCount;
+    const unitBytes = 4 * t.perUnit * (t.map.kind === 'mul' ? t.map.by : 1);
+    const n = t.map.kind === 'mul' ? Math.floor(maxCount / t.map.by) : t.map.kind === 'div' ? maxCount * t.map.by : maxCount;
     if (n < 1) {
-      const need = t.perUnit * 4 * (t.map.kind === 'mul' ? t.map.by : 1);
       throw new Error(
-        `${where}: one head of '${t.name}' takes ${need} bytes, over this device's maxStorageBufferBindingSize ` +
-          `of ${maxBinding} bytes; shorten the sequence or split it (the kernel will not return a partial result)`,
+        `${where}: one head of '${t.name}' needs a ${unitBytes}-byte binding (plus up to ${align - 4} bytes of offset alignment), over this ` +
+          `device's maxStorageBufferBindingSize of ${maxBinding} bytes; shorten the sequence (the kernel never returns a partial result)`,
       );
     }
+    if (t.map.kind === 'div') group = Math.max(group, t.map.by);
     cap = Math.min(cap, n);
+  }
+  // Chunks must not straddle a kv head (the 'div' windows were sized for whole groups):
+  // a multiple of the group size, or a divisor of it.
+  if (group > 1) {
+    if (cap >= group) cap -= cap % group;
+    else while (group % cap !== 0) cap--;
   }
   const chunks: Chunk[] = [];
   for (let s = 0; s < units; s += cap) {

@@ -4,6 +4,7 @@
  */
 import { KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { flashAttentionWebGpuConfig } from './kernels/TesseraFlashAttention';
+import { flashAttentionGradWebGpuConfig } from './kernels/TesseraFlashAttentionGrad';
 
 /** Replaces the host-path registration (a plain second registration would warn). */
 function replace(config: KernelConfig): void {
@@ -17,3 +18,4 @@ function replace(config: KernelConfig): void {
 
 // --- flash attention ---
 replace(flashAttentionWebGpuConfig);
+replace(flashAttentionGradWebGpuConfig);

@@ -1,0 +1,99 @@
+/**
+ * FlashAttention-2 backward, dK and dV (Dao 2023, Algorithm 2, the key-side
+ * loop): one workgroup per (key tile, kv head); one thread per key keeps k, v
+ * and the dk/dv accumulators in registers and streams the query tiles of all
+ * G query heads sharing this kv head (GQA) through workgroup memory:
+ *   dv_j += p_ij dO_i,   dk_j += scale * ds_ij q_i.
+ * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dk (rw), 6 dv (rw), 7 aux, 8 uniforms.
+ * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
+ */
+import { flashCommonWgsl, FlashFlags } from './flash_wgsl';
+
+export const DKV_BK = 64;
+
+export function flashDkdvWgsl(f: FlashFlags, D: number, DV: number, BQ: number): string {
+  return `
+@group(0) @binding(0) var<storage, read> Q: array<f32>;
+@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(2) var<storage, read> V: array<f32>;
+@group(0) @binding(3) var<storage, read> DY: array<f32>;
+@group(0) @binding(4) var<storage, read> ST: array<f32>;
+@group(0) @binding(5) var<storage, read_write> DK: array<f32>;
+@group(0) @binding(6) var<storage, read_write> DVO: array<f32>;
+@group(0) @binding(8) var<uniform> u: U;
+${flashCommonWgsl(f, 7)}
+const BK = ${DKV_BK}u;
+const BQ = ${BQ}u;
+const D = ${D}u;
+const DV = ${DV}u;
+var<workgroup> Qs: array<f32, ${BQ * D}>;
+var<workgroup> Os: array<f32, ${BQ * DV}>;
+var<workgroup> Ss: array<f32, ${BQ * 2}>;
+
+@compute @workgroup_size(${DKV_BK})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  _ = arrayLength(&AUX);
+  let kl = wg.y;                 // kv unit within the chunk
+  let kv = u.unit0 + kl;
+  let b = kv / u.Hkv;
+  let kvh = kv % u.Hkv;
+  let j0 = i32(wg.x * BK);
+  let j1 = min(j0 + i32(BK), i32(u.Tk));
+  let j = j0 + i32(lid);
+  let valid = j < i32(u.Tk);
+  let krow = kl * u.Tk + u32(max(j, 0));
+  var k: array<f32, D>;
+  var v: array<f32, DV>;
+  var dk: array<f32, D>;
+  var dv: array<f32, DV>;
+  if (valid) {
+    for (var d = 0u; d < D; d++) { k[d] = K[u.o1 + krow * D + d]; }
+    for (var d = 0u; d < DV; d++) { v[d] = V[u.o2 + krow * DV + d]; }
+  }
+  let qr = queryRange(j0, j1);
+  for (var g = 0u; g < u.G; g++) {
+    let h = kvh * u.G + g;
+    let ql = kl * u.G + g;       // query unit within the chunk's q/dy/stats windows
+    for (var t0 = qr.x; t0 < qr.y; t0 += i32(BQ)) {
+      workgroupBarrier();
+      for (var x = lid; x < BQ * D; x += BK) {
+        let i = t0 + i32(x / D);
+        Qs[x] = select(0.0, Q[u.o0 + (ql * u.Tq + u32(i)) * D + x % D], i < qr.y);
+      }
+      for (var x = lid; x < BQ * DV; x += BK) {
+        let i = t0 + i32(x / DV);
+        Os[x] = select(0.0, DY[u.o3 + (ql * u.Tq + u32(i)) * DV + x % DV], i < qr.y);
+      }
+      for (var x = lid; x < BQ * 2u; x += BK) {
+        let i = t0 + i32(x / 2u);
+        Ss[x] = select(0.0, ST[u.o4 + 2u * (ql * u.Tq + u32(i)) + x % 2u], i < qr.y);
+      }
+      workgroupBarrier();
+      if (valid) {
+        let n = min(i32(BQ), qr.y - t0);
+        for (var ii = 0; ii < n; ii++) {
+          let i = t0 + ii;
+          if (allowed(b, i, j)) {
+            var dot = 0.0;
+            for (var d = 0u; d < D; d++) { dot += Qs[u32(ii) * D + d] * k[d]; }
+            let sd = score(u.scale * dot, h, i, j);
+            let p = exp(sd.x - Ss[2u * u32(ii)]);
+            var dp = 0.0;
+            for (var d = 0u; d < DV; d++) {
+              let o = Os[u32(ii) * DV + d];
+              dp += o * v[d];
+              dv[d] += p * o;
+            }
+            let ds = p * (dp - Ss[2u * u32(ii) + 1u]) * sd.y;
+            for (var d = 0u; d < D; d++) { dk[d] += ds * Qs[u32(ii) * D + d]; }
+          }
+        }
+      }
+    }
+  }
+  if (valid) {
+    for (var d = 0u; d < D; d++) { DK[u.o5 + krow * D + d] = dk[d] * u.scale; }
+    for (var d = 0u; d < DV; d++) { DVO[u.o6 + krow * DV + d] = dv[d]; }
+  }
+}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * FlashAttention-2 backward, dQ (Dao 2023, Algorithm 2, the query-side loop):
+ * one thread per query row keeps q, dO and the dq accumulator in registers and
+ * streams key/value tiles through workgroup memory, recomputing
+ * p_ij = exp(s_ij - lse_i) from the forward's lse:
+ *   ds_ij = p_ij (dO_i . v_j - delta_i) * ds/draw,   dq_i = scale * sum_j ds_ij k_j.
+ * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux, 7 uniforms.
+ * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
+ */
+import { flashCommonWgsl, FlashFlags } from './flash_wgsl';
+
+export const DQ_BR = 64;
+
+export function flashDqWgsl(f: FlashFlags, D: number, DV: number, BC: number): string {
+  return `
+@group(0) @binding(0) var<storage, read> Q: array<f32>;
+@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(2) var<storage, read> V: array<f32>;
+@group(0) @binding(3) var<storage, read> DY: array<f32>;
+@group(0) @binding(4) var<storage, read> ST: array<f32>;
+@group(0) @binding(5) var<storage, read_write> DQ: array<f32>;
+@group(0) @binding(7) var<uniform> u: U;
+${flashCommonWgsl(f, 6)}
+const BR = ${DQ_BR}u;
+const BC = ${BC}u;
+const D = ${D}u;
+const DV = ${DV}u;
+var<workgroup> Ks: array<f32, ${BC * D}>;
+var<workgroup> Vs: array<f32, ${BC * DV}>;
+
+@compute @workgroup_size(${DQ_BR})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  _ = arrayLength(&AUX);
+  let ul = wg.y;
+  let bh = u.unit0 + ul;
+  let b = bh / u.H;
+  let h = bh % u.H;
+  let kvl = bh / u.G - u.unit0 / u.G;
+  let i0 = i32(wg.x * BR);
+  let i1 = min(i0 + i32(BR), i32(u.Tq));
+  let i = i0 + i32(lid);
+  let valid = i < i32(u.Tq);
+  let row = ul * u.Tq + u32(max(i, 0));
+  var q: array<f32, D>;
+  var dO: array<f32, DV>;
+  var dq: array<f32, D>;
+  var lse = 0.0;
+  var delta = 0.0;
+  if (valid) {
+    for (var d = 0u; d < D; d++) { q[d] = Q[u.o0 + row * D + d]; }
+    for (var d = 0u; d < DV; d++) { dO[d] = DY[u.o3 + row * DV + d]; }
+    lse = ST[u.o4 + 2u * row];
+    delta = ST[u.o4 + 2u * row + 1u];
+  }
+  let kr = keyRange(i0, i1);
+  let kBase = u.o1 + kvl * u.Tk * D;
+  let vBase = u.o2 + kvl * u.Tk * DV;
+  for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
+    workgroupBarrier();
+    for (var x = lid; x < BC * D; x += BR) {
+      let j = t0 + i32(x / D);
+      Ks[x] = select(0.0, K[kBase + u32(j) * D + x % D], j < kr.y);
+    }
+    for (var x = lid; x < BC * DV; x += BR) {
+      let j = t0 + i32(x / DV);
+      Vs[x] = select(0.0, V[vBase + u32(j) * DV + x % DV], j < kr.y);
+    }
+    workgroupBarrier();
+    if (valid) {
+      let jn = min(i32(BC), kr.y - t0);
+      for (var jj = 0; jj < jn; jj++) {
+        let j = t0 + jj;
+        if (allowed(b, i, j)) {
+          var dot = 0.0;
+          for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
+          let sd = score(u.scale * dot, h, i, j);
+          let p = exp(sd.x - lse);
+          var dp = 0.0;
+          for (var d = 0u; d < DV; d++) { dp += dO[d] * Vs[u32(jj) * DV + d]; }
+          let ds = p * (dp - delta) * sd.y;
+          for (var d = 0u; d < D; d++) { dq[d] += ds * Ks[u32(jj) * D + d]; }
+        }
+      }
+    }
+  }
+  if (valid) {
+    for (var d = 0u; d < D; d++) { DQ[u.o5 + row * D + d] = dq[d] * u.scale; }
+  }
+}`;
+}
