@@ -1,5 +1,6 @@
 /** Feed-forward activations of the transformer blocks (KerasHub's `activation`). */
 import * as tf from '@tensorflow/tfjs';
+import { fusedOps } from './native_ops';
 
 /** camelCase names: tfjs snake-cases string values in model.json and camel-cases them back. */
 export const ACTIVATIONS = ['relu', 'gelu', 'geluApproximate'] as const;
@@ -10,6 +11,9 @@ export type ActivationName = (typeof ACTIVATIONS)[number];
  * `approximate=False`); geluApproximate (also 'gelu_approximate'), the tanh form GPT-2 uses.
  */
 export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
+  // Fused GELU kernel and gradient from @tessera/native when present (issue 10); same formula.
+  const fused = name !== 'relu' && x.dtype === 'float32' ? fusedOps() : null;
+  if (fused) return fused.gelu(x, name === 'geluApproximate');
   return tf.tidy(() => {
     if (name === 'relu') return tf.relu(x);
     if (name === 'gelu') return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));

@@ -3,6 +3,7 @@
  * layer, with Keras's weight names `gamma` and `beta`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedOps } from './native_ops';
 import type { AddWeightFn } from './weights';
 
 export class LayerNormPart {
@@ -15,6 +16,9 @@ export class LayerNormPart {
   }
 
   apply(x: tf.Tensor): tf.Tensor {
+    // Fused kernel and gradient from @tessera/native when present (issue 10); same formula.
+    const fused = fusedOps();
+    if (fused && x.dtype === 'float32') return fused.layerNorm(x, this.gamma.read(), this.beta.read(), this.epsilon);
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true);
       const xn = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.epsilon)));

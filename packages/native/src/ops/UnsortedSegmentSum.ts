@@ -10,6 +10,7 @@ import { HostArray, hostBackend, runHost } from './host';
 import { needOps } from './raw';
 
 function sumInts(x: Int32Array, ids: Int32Array, out: Int32Array, inner: number, numSegments: number): void {
+  out.fill(0);  // wasm outputs come from malloc
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
     if (s < 0 || s >= numSegments) continue;
