@@ -2,8 +2,11 @@
  * Block-sparse attention variants for `npm run bench -- attention` (issue 4):
  *  - sparse-window256: Longformer-style sliding window of w = 256 (128 keys on
  *    each side of the query, 257 in all), blocks of 64;
- *  - sparse-bigbird: BigBird ITC, 3 window + 2 global + 2 random blocks of 64.
- * Both are compared with flash (dense) and the reference by the runner.
+ *  - sparse-bigbird: BigBird ITC, 3 window + 2 global + 2 random blocks of 64;
+ * both on the TypeScript engine (pinned, like the `flash` rows, so the two are
+ * comparable whatever engine is installed), and native-sparse-window256 /
+ * native-sparse-bigbird on @tessera/native's C++ engine where it loads (to
+ * compare with native-flash). The runner adds flash (dense) and the reference.
  * Targets: t(64k) / t(16k) <= 4.4 (linear in n) and >= 10x faster than dense
  * flash at n = 16k for the window.
  *
@@ -13,11 +16,24 @@
  * every visited block (partial blocks included), per batch and head.
  */
 import type * as tf from '@tensorflow/tfjs-core';
-import { bigBird, BlockMask, blockSparseAttention, slidingWindow } from '@tessera/attention';
 import * as tfc from '@tensorflow/tfjs-core';
+import { AttentionEngine, bigBird, BlockMask, blockSparseAttention, getEngine, setEngine, slidingWindow, TYPESCRIPT_ENGINE } from '@tessera/attention';
+import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import type { BenchInputs, BenchVariant } from '../types';
 
 const BLOCK = 64;
+const NATIVE = nativeEngine();
+
+/** Runs fn with `engine` installed, then restores the previous engine. */
+function withEngine<T>(engine: Partial<AttentionEngine> & { name: string }, fn: () => T): T {
+  const prev = getEngine();
+  setEngine(engine);
+  try {
+    return fn();
+  } finally {
+    setEngine(prev);
+  }
+}
 
 function cached(build: (n: number) => BlockMask): (n: number) => BlockMask {
   let mask: BlockMask | null = null;
@@ -30,10 +46,10 @@ function cached(build: (n: number) => BlockMask): (n: number) => BlockMask {
   };
 }
 
-function variant(name: string, maskFor: (n: number) => BlockMask): BenchVariant {
+function variant(name: string, maskFor: (n: number) => BlockMask, engine: Partial<AttentionEngine> & { name: string }, family = 'sparse'): BenchVariant {
   return {
     name,
-    family: 'sparse',
+    family,
     flops(x: BenchInputs): number {
       const m = maskFor(x.n);
       // visited blocks x bs^2 pairs (a shared layout counts once per batch and head)
@@ -45,16 +61,22 @@ function variant(name: string, maskFor: (n: number) => BlockMask): BenchVariant 
       return n >= BLOCK && ['cpu', 'wasm', 'webgpu', 'tensorflow'].includes(backend);
     },
     forward(x: BenchInputs): tf.TensorContainer {
-      return blockSparseAttention(x.q, x.k, x.v, maskFor(x.n));
+      const mask = maskFor(x.n);
+      return withEngine(engine, () => blockSparseAttention(x.q, x.k, x.v, mask));
     },
     forwardBackward(x: BenchInputs): tf.TensorContainer {
       const mask = maskFor(x.n);
-      return tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tfc.sum(blockSparseAttention(q, k, v, mask)))([x.q, x.k, x.v]);
+      return withEngine(engine, () => tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tfc.sum(blockSparseAttention(q, k, v, mask)))([x.q, x.k, x.v]));
     },
   };
 }
 
+const window256 = cached((n) => slidingWindow({ left: 128, right: 128 }, { Tq: n, blockSize: BLOCK }));
+const bigBird322 = cached((n) => bigBird({ windowBlocks: 3, globalBlocks: 2, randomBlocks: 2, seed: 0 }, { Tq: n, blockSize: BLOCK }));
+
 export const variants: BenchVariant[] = [
-  variant('sparse-window256', cached((n) => slidingWindow({ left: 128, right: 128 }, { Tq: n, blockSize: BLOCK }))),
-  variant('sparse-bigbird', cached((n) => bigBird({ windowBlocks: 3, globalBlocks: 2, randomBlocks: 2, seed: 0 }, { Tq: n, blockSize: BLOCK }))),
+  variant('sparse-window256', window256, TYPESCRIPT_ENGINE),
+  variant('sparse-bigbird', bigBird322, TYPESCRIPT_ENGINE),
+  // family 'native' for the runner's engine column (scripts/bench.ts engineOf)
+  ...(NATIVE ? [variant('native-sparse-window256', window256, NATIVE, 'native'), variant('native-sparse-bigbird', bigBird322, NATIVE, 'native')] : []),
 ];
