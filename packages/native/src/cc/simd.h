@@ -28,14 +28,22 @@ static inline vi viload(const int32_t* p) {
   __builtin_memcpy(&r, p, sizeof r);
   return r;
 }
+// Broadcasts: element 0 shuffled to every lane, which GCC emits as one
+// vbroadcastss. (`vf{} + a` costs an extra add: 0 + a cannot be folded for
+// floats since -0 + 0 = +0; an element-wise loop is worse still.)
+#if defined(__clang__)
+static inline vf vset(float a) { return (vf){} + a; }
+static inline vi viset(int32_t a) { return (vi){} + a; }
+#else
 static inline vf vset(float a) {
-  vf z = {};
-  return z + a;
+  const vf r = {a};
+  return __builtin_shuffle(r, vi{});
 }
 static inline vi viset(int32_t a) {
-  vi z = {};
-  return z + a;
+  const vi r = {a};
+  return __builtin_shuffle(r, vi{});
 }
+#endif
 static inline vf vmax(vf a, vf b) { return a > b ? a : b; }
 static inline vf vabs(vf a) { return (vf)((vi)a & 0x7fffffff); }
 static inline float hmax(vf a) {
