@@ -72,7 +72,7 @@ async function child(name: string, steps: number, gen: number): Promise<GptResul
     logitsOf = (x, training) => tf.reshape(g.model.apply(x, { training }) as import('@tensorflow/tfjs').Tensor, [-1, V]);
     generate = (prompt, n, cache) => void g.generate([prompt], { maxNewTokens: n, useCache: cache });
     const o = native.nativeOps();
-    note = `native ops ${o.enabled ? `on (${o.isa}: ${[...new Set(o.kernels.map((k) => k.kernelName))].join(', ')})` : `off (${o.reason})`}`;
+    note = `native ops ${o.enabled ? `on (${o.isa}: ${Array.from(new Set(o.kernels.map((k) => k.kernelName))).join(', ')})` : `off (${o.reason})`}`;
   }
   const times: number[] = [], losses: number[] = [];
   const total = name === 'tfjs-wasm' ? steps : steps + 1;  // one warm-up step, except for the ~50 s baseline

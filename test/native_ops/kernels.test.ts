@@ -112,6 +112,12 @@ describeEachBackend('native Softmax and UnsortedSegmentSum vs tfjs cpu', () => {
   });
 });
 
+describeEachBackend('Tile gradient (one reduction) vs tfjs', () => {
+  it.each([[[3, 5], [2, 3]], [[1, 1, 7], [4, 6, 1]], [[2, 3, 4], [1, 2, 3]]])('tile %j by %j', async (shape, reps) => {
+    await check(gradsOf((x) => tf.tile(x, reps)), [f32(shape, 30)]);
+  });
+});
+
 describe('native sgemm under every ISA variant', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');

@@ -7,7 +7,8 @@
  * every tfjs user in the process: that is the point (models get faster without
  * changes); TESSERA_NATIVE_OPS=0 at load, or setNativeOps(false), turns it off.
  */
-import { engine, getKernel, KernelConfig, KernelFunc, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { engine, getGradient, getKernel, GradConfig, KernelConfig, KernelFunc, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { tileGradConfig } from './Tile_grad';
 import { batchMatMulKernel } from './BatchMatMul';
 import { fusedMatMulKernel } from './_FusedMatMul';
 import { geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused_kernels';
@@ -47,6 +48,7 @@ interface Installed extends NativeOpEntry {
 }
 
 let installed: Installed[] = [];
+let savedTileGrad: GradConfig | undefined;
 
 /** `require` that bundlers leave alone. */
 function nodeRequire(id: string): void {
@@ -67,6 +69,8 @@ function loadBackends(): void {
 
 function install(): void {
   loadBackends();
+  savedTileGrad = getGradient('Tile') as GradConfig | undefined;
+  registerGradient(tileGradConfig);
   for (const backendName of NATIVE_OP_BACKENDS) {
     for (const [kernelName, make, needsOriginal] of OVERRIDES) {
       const cfg = getKernel(kernelName, backendName) as KernelConfig | undefined;  // undefined when tfjs lacks it
@@ -87,6 +91,7 @@ function install(): void {
 }
 
 function uninstall(): void {
+  if (savedTileGrad) registerGradient(savedTileGrad);
   for (const e of installed) {
     // Leave a kernel someone registered over ours alone.
     if ((getKernel(e.kernelName, e.backendName) as KernelConfig | undefined)?.kernelFunc !== e.mine) continue;
