@@ -92,6 +92,9 @@ function readBack(r: tf.TensorContainer): void {
 }
 
 async function main(): Promise<void> {
+  // --- gpt suite (issue 10): own options and processes, scripts/bench/gpt.ts ---
+  if (process.argv[2] === 'gpt') return (await import('./bench/gpt')).runGptSuite(process.argv.slice(3));
+  // --- end gpt suite ---
   const { suite, opts } = checkedArgs(process.argv.slice(2));
   const quick = opts.quick === 'true';
   const backends = list(opts.backend) ?? ['cpu', 'wasm'];

@@ -66,6 +66,7 @@ def main():
     p.add_argument('--steps', type=int, default=5)
     p.add_argument('--gen', type=int, default=128)
     a = p.parse_args()
+    torch.set_num_threads(len(os.sched_getaffinity(0)))  # the CPUs this process may use (2 on the build machine)
     torch.manual_seed(0)
     ids = corpus(a.root)
     model = Gpt()
