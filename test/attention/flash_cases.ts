@@ -6,6 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { alibiSlopes, attentionReference, AttentionEngine, AttentionOptions, flashAttention, getEngine, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
+import { TesseraFlashAttention } from '@tessera/attention';
+import { flashAttentionCpuKernel } from '../../packages/attention/src/backends/cpu/kernels/TesseraFlashAttention';
+import { flashAttentionHostKernel } from '../../packages/attention/src/backends/shared/kernels/TesseraFlashAttention';
 import type { F64Case } from '../helpers/attention_f64';
 import { expectClose, F32, Tolerance } from '../helpers/close';
 
@@ -16,6 +19,21 @@ import { expectClose, F32, Tolerance } from '../helpers/close';
  */
 export const ENGINES: Array<[string, AttentionEngine]> = [['typescript', TYPESCRIPT_ENGINE]];
 if (getEngine().name !== TYPESCRIPT_ENGINE.name) ENGINES.push([getEngine().name, getEngine()]);
+
+/**
+ * Whether the flash kernel on `backend` runs through the engine (cpu's direct
+ * kernel, the shared host path) rather than a program of the backend's own
+ * (e.g. WGSL on webgpu), which engines do not affect.
+ */
+export function kernelUsesEngine(backend: string): boolean {
+  const f = tf.getKernel(TesseraFlashAttention, backend)?.kernelFunc;
+  return f === flashAttentionCpuKernel || f === flashAttentionHostKernel;
+}
+
+/** ENGINES where the kernel uses them; else one pass under the load-time engine, labelled by the backend's program. */
+export function enginesFor(backend: string): Array<[string, AttentionEngine | null]> {
+  return kernelUsesEngine(backend) ? ENGINES : [[`${backend} program`, null]];
+}
 
 export interface Shape {
   B: number;

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { flashBackwardImpl, flashForwardImpl, resetEngine, setEngine } from '@tessera/attention';
 import { describeEachBackend } from '../helpers/backends';
-import { ALL_OPTS, compareWithReference, ENGINES, makeCase, Opt } from './flash_cases';
+import { ALL_OPTS, compareWithReference, enginesFor, makeCase, Opt } from './flash_cases';
 
 const RUNS = Number(process.env.FLASH_PROPERTY_RUNS ?? 200);
 const SEED = Number(process.env.FLASH_PROPERTY_SEED ?? 20260601);
@@ -34,17 +34,18 @@ const caseArb = fc.record({
   seed: fc.integer({ min: 0, max: 1e6 }),
 });
 
-describeEachBackend('flashAttention property suite', () => {
+describeEachBackend('flashAttention property suite', (backend) => {
   afterEach(() => resetEngine());
 
-  it.each(ENGINES)(`matches the reference on ${RUNS} random shapes, options and tile sizes (engine %s)`, (_name, engine) => {
+  it.each(enginesFor(backend))(`matches the reference on ${RUNS} random shapes, options and tile sizes (engine %s)`, (_name, engine) => {
     let ran = 0;
     fc.assert(
       fc.property(caseArb, (p) => {
         const shape = { B: p.B, H: p.Hkv * p.G, Hkv: p.Hkv, Tq: p.Tq, Tk: p.Tk, D: p.D, Dv: p.Dv };
         const tiles = p.tiles;
         // Tile sizes are a TypeScript-engine knob: drawn tiles wrap it; other engines run as they are.
-        if (tiles && engine.flashForward === flashForwardImpl) {
+        if (engine === null) resetEngine();
+        else if (tiles && engine.flashForward === flashForwardImpl) {
           setEngine({ name: `typescript br=${tiles.br} bc=${tiles.bc}`, flashForward: (a) => flashForwardImpl({ ...a, tiles }), flashBackward: (a) => flashBackwardImpl({ ...a, tiles }) });
         } else setEngine(engine);
         const c = makeCase(shape, p.opts as Opt[], p.seed, 1, { window: p.window, softcap: p.softcap, scale: p.scale, keep: p.keep, segments: p.segments, maskDtype: p.maskDtype, segDtype: p.segDtype });
