@@ -44,14 +44,16 @@ struct Bitmap {
   int64_t ld, i0, j0;
 };
 
-// Turns raw q.k products S^T[nj x BR] (keys j0.., queries i0..i0+mi) into
-// final scores: scale, softcap, ALiBi, and -inf where masked. With F, also
+// Turns scaled products S^T[nj x BR] = K (scale Q)^T (keys j0.., queries
+// i0..i0+mi; the scale is folded into the packed Q^T) into final scores:
+// softcap, ALiBi, and -inf where masked. With F, also
 // writes d(score)/d(scale*q.k) = 1 - tanh^2 for the softcap backward (0 if masked).
 static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j0, int64_t i0, int mi, int64_t b, int64_t h, bool interior,
                       const int32_t* segq, const Bitmap* bm) {
   const int64_t off = c.Tk - c.Tq;
   const float slope = c.alibi ? c.alibi[h] : 0.0f;
   const bool needMask = !interior && (c.causal || c.winL >= 0 || c.winR >= 0);
+  if (!needMask && !c.alibi && !(c.softcap > 0.0f) && !c.keyMask && !segq && !bm) return;  // nothing to do: the common fast path
   const vi lanes = iota();
   const vf ninf = vset(-kInf);
   for (int jr = 0; jr < nj; ++jr) {
@@ -67,7 +69,7 @@ static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j
     }
     const int32_t sk = c.segK ? c.segK[b * c.Tk + j] : 0;
     for (int x = 0; x < BR; x += W) {
-      vf s = vload(row + x) * vset(c.scale);
+      vf s = vload(row + x);
       if (c.softcap > 0.0f) {
         const vf t = vtanh(s * vset(1.0f / c.softcap));
         s = t * vset(c.softcap);
@@ -102,11 +104,11 @@ static const int32_t* tileSegments(const AttnCommon& c, int32_t* buf, int64_t b,
   return buf;
 }
 
-// Packs rows [i0, i0+mi) of a [T x D] matrix transposed into out[D x BR] (zero padded).
-static void packTransposed(const float* src, int64_t D, int mi, float* out) {
+// Packs rows [i0, i0+mi) of a [T x D] matrix, times `scale`, transposed into out[D x BR] (zero padded).
+static void packTransposed(const float* src, int64_t D, int mi, float* out, float scale = 1.0f) {
   for (int64_t d = 0; d < D; ++d) {
     float* o = out + d * BR;
-    for (int x = 0; x < mi; ++x) o[x] = src[x * D + d];
+    for (int x = 0; x < mi; ++x) o[x] = src[x * D + d] * scale;
     for (int x = mi; x < BR; ++x) o[x] = 0.0f;
   }
 }
@@ -131,7 +133,7 @@ struct ForwardTile {
     const int64_t kvh = h / (c.H / c.Hkv);
     kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
     vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
-    packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt);
+    packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt, c.scale);
     segq = tileSegments(c, segBuf, b, i0, mi);
     O = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
     for (int64_t x = 0; x < mi * c.Dv; ++x) O[x] = 0.0f;
@@ -194,7 +196,7 @@ struct BackwardTile {
   static void pack(const FlashBwdArgs& a, int64_t b, int64_t h, int64_t i0, int mi, float* qtOut, float* dotOut, float* rowsOut) {
     const AttnCommon& c = a.c;
     const int64_t row0 = (b * c.H + h) * c.Tq + i0;
-    packTransposed(a.q + row0 * c.D, c.D, mi, qtOut);
+    packTransposed(a.q + row0 * c.D, c.D, mi, qtOut, c.scale);
     packTransposed(a.dout + row0 * c.Dv, c.Dv, mi, dotOut);
     for (int x = 0; x < BR; ++x) {
       float dl = 0.0f, ls = kInf;  // padded queries: lse = +inf makes P = 0
