@@ -13,8 +13,11 @@
  *   --pass p        forward | fwdbwd | both (default both)
  *   --reps r        timed runs per configuration (default 5; median reported)
  *   --budget s      a configuration whose single run takes longer than s seconds
- *                   (default 30) is timed once (no warm-up), and larger n of that
- *                   variant/pass/backend are skipped with the reason recorded
+ *                   (default 10) is timed once (no warm-up), and so are larger n
+ *                   of that variant/pass/backend
+ *   --cap s         skip (reason recorded) a configuration predicted, from the
+ *                   last over-budget run's CPU time scaled by n^2, to take over s seconds
+ *                   (default 900)
  *   --json file     write {suite, machine, config, records} (scripts/bench/plot.ts format)
  *   --plot dir      also render SVG charts there (scripts/bench/plot.ts), named after --json
  *
@@ -73,7 +76,7 @@ function parseArgs(argv: string[]) {
       out[a.slice(2)] = argv[++i];
     }
   }
-  const known = ['backend', 'n', 'variant', 'pass', 'reps', 'budget', 'json', 'plot', 'quick'];
+  const known = ['backend', 'n', 'variant', 'pass', 'reps', 'budget', 'cap', 'json', 'plot', 'quick'];
   for (const k of Object.keys(out)) if (!known.includes(k)) throw new Error(`bench: unknown option --${k} (known: ${known.map((x) => '--' + x).join(', ')})`);
   return { suite: positional[0] ?? 'attention', opts: out };
 }
@@ -100,10 +103,14 @@ async function main(): Promise<void> {
   const backends = list(opts.backend) ?? ['cpu', 'wasm'];
   const ns = (list(opts.n) ?? (quick ? attentionSuite.quickNs : attentionSuite.ns).map(String)).map(Number);
   const reps = Number(opts.reps ?? (quick ? 2 : 5));
-  const budgetMs = Number(opts.budget ?? 30) * 1000;
+  const budgetMs = Number(opts.budget ?? 10) * 1000;
+  const capMs = Number(opts.cap ?? 900) * 1000;
   const pass = opts.pass ?? 'both';
   const wanted = list(opts.variant);
-  const variants = attentionSuite.variants().filter((v) => !wanted || wanted.includes(v.name) || wanted.includes(v.family));
+  const all = attentionSuite.variants();
+  // An entry names a variant exactly, else a family ('flash' is the variant; 'sparse' every sparse-* variant).
+  const picks = (v: BenchVariant) => !wanted || wanted.some((w) => w === v.name || (w === v.family && !all.some((u) => u.name === w)));
+  const variants = all.filter(picks);
   if (variants.length === 0) throw new Error(`bench: --variant ${opts.variant} matches no variant`);
   const { B, H, D } = attentionSuite;
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
@@ -113,7 +120,7 @@ async function main(): Promise<void> {
 
   for (const backend of backends) {
     await initBackend(backend);
-    const overBudget = new Map<string, string>(); // variant|pass -> reason larger n are skipped
+    const overBudget = new Map<string, { ms: number; n: number }>(); // variant|pass -> its last over-budget run
     for (const n of ns) {
       const x: BenchInputs = { q: randomNormal([B, H, n, D], 1), k: randomNormal([B, H, n, D], 2), v: randomNormal([B, H, n, D], 3), B, H, n, D };
       for (const v of variants) {
@@ -125,13 +132,21 @@ async function main(): Promise<void> {
           const rec: Rec = { suite, variant: v.name, family: v.family, backend, engine: '', pass: p, B, H, D, n, timeMs: null, cpuMs: null, reps: 0, peakBytes: null, gflops: null };
           const key = `${v.name}|${p}`;
           if (!v.supports(backend, n)) rec.skipped = `not supported on ${backend} at n=${n}`;
-          else if (overBudget.has(key)) rec.skipped = overBudget.get(key);
-          if (!rec.skipped) await measure(v, fn.bind(v), x, rec, reps, budgetMs, overBudget, key);
+          const last = overBudget.get(key);
+          // Predicted from CPU time, which other processes on a shared machine inflate far less than wall time.
+          const predictedMs = last ? last.ms * (n / last.n) ** 2 : 0;
+          if (!rec.skipped && predictedMs > capMs) rec.skipped = `predicted ${(predictedMs / 1000).toFixed(0)} s CPU (${(last!.ms / 1000).toFixed(0)} s at n=${last!.n}, x n^2) > cap ${capMs / 1000} s`;
+          if (!rec.skipped) {
+            await measure(v, fn.bind(v), x, rec, last ? 0 : reps, budgetMs);
+            if (rec.timeMs !== null && rec.timeMs > budgetMs) overBudget.set(key, { ms: rec.cpuMs ?? rec.timeMs, n });
+          }
           rec.engine = engineOf(v);
           const ref = records.find((r) => r.variant === 'reference' && r.backend === backend && r.n === n && r.pass === p);
           if (ref && ref.timeMs && rec.timeMs && v.name !== 'reference') rec.vsReference = +(ref.timeMs / rec.timeMs).toFixed(2);
           records.push(rec);
           print(rec);
+          // Written after every record, so an interrupted run keeps what it measured.
+          if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ suite, machine, config: `B=${B} H=${H} D=${D}`, records }, null, 1) + '\n');
         }
       }
       tf.dispose([x.q, x.k, x.v]);
@@ -161,7 +176,8 @@ function engineOf(v: BenchVariant): string {
   return tesseraInfo().engine;
 }
 
-async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer, x: BenchInputs, rec: Rec, reps: number, budgetMs: number, overBudget: Map<string, string>, key: string): Promise<void> {
+/** Times one configuration: a profiled first run (peak bytes), then `reps` timed runs; with reps = 0 (or a first run over budget) the first run is the measurement. */
+async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer, x: BenchInputs, rec: Rec, reps: number, budgetMs = Infinity): Promise<void> {
   const flops = v.flops(x) * (rec.pass === 'forwardBackward' ? 3.5 : 1);
   try {
     // Warm-up under tf.profile: peak bytes (and the first timing, used alone when it exceeds the budget).
@@ -176,12 +192,9 @@ async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContain
     rec.peakBytes = m.peakNewBytes;
     const times: number[] = [];
     const cpus: number[] = [];
-    if (m.timeMs > budgetMs) {
+    if (reps === 0 || m.timeMs > budgetMs) {
       times.push(m.timeMs);
       cpus.push((c1.user + c1.system) / 1000);
-      const why = `one run took ${(m.timeMs / 1000).toFixed(1)} s > budget ${budgetMs / 1000} s at n=${x.n}`;
-      overBudget.set(key, why);
-      rec.skipped = undefined;
     } else {
       for (let i = 0; i < reps; i++) {
         const t0 = performance.now();
