@@ -25,7 +25,7 @@ import {
 import { describeEachBackend } from '../helpers/backends';
 import { checkGradients } from '../helpers/gradcheck';
 import { expectNoLeaks } from '../helpers/leaks';
-import { Dims, expectMatchesReference, makeQkv } from './sparse_helpers';
+import { describeEachEngine, Dims, expectMatchesReference, makeQkv } from './sparse_helpers';
 
 const sq = (T: number, extra: Partial<Dims> = {}): Dims => ({ B: 1, H: 2, Hkv: 2, Tq: T, Tk: T, D: 8, Dv: 8, ...extra });
 
@@ -53,60 +53,62 @@ const CASES: Array<[string, () => BlockMask, Dims]> = [
 ];
 
 describeEachBackend('blockSparseAttention', () => {
-  it.each(CASES)('%s: forward and gradients equal the reference', (_label, make, dims) => {
-    const mask = make();
-    try {
-      expectMatchesReference(mask, dims, 7);
-    } finally {
+  describeEachEngine(() => {
+    it.each(CASES)('%s: forward and gradients equal the reference', (_label, make, dims) => {
+      const mask = make();
+      try {
+        expectMatchesReference(mask, dims, 7);
+      } finally {
+        mask.dispose();
+      }
+    });
+
+    it('applies scale, softcap and ALiBi (tensor or array) like the reference', () => {
+      const dims = sq(33, { H: 4, Hkv: 2 });
+      const mask = and(causal({ Tq: 33, blockSize: 8 }), slidingWindow({ left: 9, right: 0 }, { Tq: 33, blockSize: 8 }));
+      const slopes = tf.tensor1d(alibiSlopes(4));
+      expectMatchesReference(mask, dims, 3, { scale: 0.3, softcap: 2.5, alibiSlopes: slopes });
+      expectMatchesReference(mask, dims, 4, { alibiSlopes: alibiSlopes(4) });
+      slopes.dispose();
       mask.dispose();
-    }
-  });
+    });
 
-  it('applies scale, softcap and ALiBi (tensor or array) like the reference', () => {
-    const dims = sq(33, { H: 4, Hkv: 2 });
-    const mask = and(causal({ Tq: 33, blockSize: 8 }), slidingWindow({ left: 9, right: 0 }, { Tq: 33, blockSize: 8 }));
-    const slopes = tf.tensor1d(alibiSlopes(4));
-    expectMatchesReference(mask, dims, 3, { scale: 0.3, softcap: 2.5, alibiSlopes: slopes });
-    expectMatchesReference(mask, dims, 4, { alibiSlopes: alibiSlopes(4) });
-    slopes.dispose();
-    mask.dispose();
-  });
+    it('rows that see no key are exactly 0 with lse -Infinity, and get zero gradient', () => {
+      const mask = fromPredicate((_b, _h, i, j) => i >= 5 && j <= i, { Tq: 12, blockSize: 4 });
+      const { q, k, v, dispose } = makeQkv(sq(12, { H: 1, Hkv: 1 }), 2);
+      const r = blockSparseAttention(q, k, v, mask, { returnLse: true });
+      const out = r.output.dataSync();
+      expect(Array.from(out.slice(0, 5 * 8)).every((x) => x === 0)).toBe(true);
+      expect(Array.from(r.lse.dataSync().slice(0, 5))).toEqual([-Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
+      expect(Array.from(out).every(Number.isFinite)).toBe(true);
+      const [dq] = tf.grads((a: tf.Tensor) => tf.sum(blockSparseAttention(a, k, v, mask)))([q]);
+      expect(Array.from(dq.dataSync().slice(0, 5 * 8)).every((x) => x === 0)).toBe(true);
+      tf.dispose([r.output, r.lse, dq]);
+      dispose();
+      mask.dispose();
+    });
 
-  it('rows that see no key are exactly 0 with lse -Infinity, and get zero gradient', () => {
-    const mask = fromPredicate((_b, _h, i, j) => i >= 5 && j <= i, { Tq: 12, blockSize: 4 });
-    const { q, k, v, dispose } = makeQkv(sq(12, { H: 1, Hkv: 1 }), 2);
-    const r = blockSparseAttention(q, k, v, mask, { returnLse: true });
-    const out = r.output.dataSync();
-    expect(Array.from(out.slice(0, 5 * 8)).every((x) => x === 0)).toBe(true);
-    expect(Array.from(r.lse.dataSync().slice(0, 5))).toEqual([-Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
-    expect(Array.from(out).every(Number.isFinite)).toBe(true);
-    const [dq] = tf.grads((a: tf.Tensor) => tf.sum(blockSparseAttention(a, k, v, mask)))([q]);
-    expect(Array.from(dq.dataSync().slice(0, 5 * 8)).every((x) => x === 0)).toBe(true);
-    tf.dispose([r.output, r.lse, dq]);
-    dispose();
-    mask.dispose();
-  });
+    it('has gradients that agree with finite differences (through output and lse)', () => {
+      const mask = or(slidingWindow({ left: 2, right: 1 }, { Tq: 9, blockSize: 4 }), globalTokens([4], { Tq: 9, blockSize: 4 }));
+      const { q, k, v, dispose } = makeQkv({ B: 1, H: 2, Hkv: 1, Tq: 9, Tk: 9, D: 3, Dv: 2 }, 9);
+      checkGradients((a, b, c) => blockSparseAttention(a, b, c, mask, { softcap: 3 }), [q, k, v], { samples: 10 });
+      checkGradients((a, b) => blockSparseAttention(a, b, v, mask, { returnLse: true }).lse, [q, k], { samples: 10 });
+      dispose();
+      mask.dispose();
+    });
 
-  it('has gradients that agree with finite differences (through output and lse)', () => {
-    const mask = or(slidingWindow({ left: 2, right: 1 }, { Tq: 9, blockSize: 4 }), globalTokens([4], { Tq: 9, blockSize: 4 }));
-    const { q, k, v, dispose } = makeQkv({ B: 1, H: 2, Hkv: 1, Tq: 9, Tk: 9, D: 3, Dv: 2 }, 9);
-    checkGradients((a, b, c) => blockSparseAttention(a, b, c, mask, { softcap: 3 }), [q, k, v], { samples: 10 });
-    checkGradients((a, b) => blockSparseAttention(a, b, v, mask, { returnLse: true }).lse, [q, k], { samples: 10 });
-    dispose();
-    mask.dispose();
-  });
-
-  it('leaks neither tensors nor masks', async () => {
-    const mask = bigBird({ windowBlocks: 3, globalBlocks: 1, randomBlocks: 1, seed: 1 }, { Tq: 24, blockSize: 4 });
-    const { q, k, v, dispose } = makeQkv(sq(24), 1);
-    const masks = liveBlockMasks();
-    await expectNoLeaks(() => blockSparseAttention(q, k, v, mask));
-    await expectNoLeaks(() => blockSparseAttention(q, k, v, mask, { returnLse: true }));
-    await expectNoLeaks(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(blockSparseAttention(a, b, c, mask)))([q, k, v]));
-    await expectNoLeaks(() => tf.tidy(() => blockSparseAttention(q, k, v, mask)));
-    expect(liveBlockMasks()).toBe(masks);
-    dispose();
-    mask.dispose();
+    it('leaks neither tensors nor masks', async () => {
+      const mask = bigBird({ windowBlocks: 3, globalBlocks: 1, randomBlocks: 1, seed: 1 }, { Tq: 24, blockSize: 4 });
+      const { q, k, v, dispose } = makeQkv(sq(24), 1);
+      const masks = liveBlockMasks();
+      await expectNoLeaks(() => blockSparseAttention(q, k, v, mask));
+      await expectNoLeaks(() => blockSparseAttention(q, k, v, mask, { returnLse: true }));
+      await expectNoLeaks(() => tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(blockSparseAttention(a, b, c, mask)))([q, k, v]));
+      await expectNoLeaks(() => tf.tidy(() => blockSparseAttention(q, k, v, mask)));
+      expect(liveBlockMasks()).toBe(masks);
+      dispose();
+      mask.dispose();
+    });
   });
 
   describe('bad input names the argument and quotes the value, without leaking', () => {

@@ -4,9 +4,23 @@
  * force block classes, and the dense-reference comparison of the op.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionReference, BlockMask, blockSparseAttention, BlockSparseAttentionOptions, densifyAll, densifyArray } from '@tessera/attention';
+import { attentionReference, BlockMask, blockSparseAttention, BlockSparseAttentionOptions, densifyAll, densifyArray, resetEngine, setEngine } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 import { expectClose, Tolerance } from '../helpers/close';
+import { ENGINES } from './flash_cases';
+
+/**
+ * Runs `fn` once per engine the block-sparse kernels may use: the TypeScript
+ * engine always, and the engine installed at load (@tessera/native's, where
+ * built) when it differs (the list is the flash suites' ENGINES).
+ */
+export function describeEachEngine(fn: (engine: string) => void): void {
+  describe.each(ENGINES)('engine %s', (name, engine) => {
+    beforeAll(() => setEngine(engine));
+    afterAll(() => resetEngine());
+    fn(name);
+  });
+}
 
 /** (i, j) -> visible, for one (b, h). */
 export type Oracle = (i: number, j: number, b: number, h: number) => boolean;

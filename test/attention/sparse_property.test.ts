@@ -22,7 +22,7 @@ import {
 } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 import { describeEachBackend } from '../helpers/backends';
-import { Dims, expectBlockInvariant, expectMatchesOracle, expectMatchesReference, oracles } from './sparse_helpers';
+import { describeEachEngine, Dims, expectBlockInvariant, expectMatchesOracle, expectMatchesReference, oracles } from './sparse_helpers';
 
 const CASES = 200;
 
@@ -120,20 +120,22 @@ function drawCase(seed: number): { dims: Dims; bs: number; options: BlockSparseA
 }
 
 describeEachBackend('blockSparseAttention property suite', () => {
-  it(`${CASES} random masks and shapes match their oracles and the reference (forward and gradients)`, () => {
-    for (let c = 0; c < CASES; c++) {
-      const seed = 1000 + c;
-      const { dims, bs, options } = drawCase(seed);
-      const { top, owned } = draw(new Rng(seed * 7 + 1), dims, bs);
-      try {
-        if (top.oracle) expectMatchesOracle(top.mask, top.oracle);
-        expectBlockInvariant(top.mask, false);
-        expectMatchesReference(top.mask, dims, seed, options);
-      } catch (e) {
-        throw new Error(`case ${c} (seed ${seed}, dims ${JSON.stringify(dims)}, blockSize ${bs}, options ${JSON.stringify(options)}, mask ${top.mask.toString()}): ${(e as Error).message}`);
-      } finally {
-        owned.forEach((m) => m.dispose());
+  describeEachEngine(() => {
+    it(`${CASES} random masks and shapes match their oracles and the reference (forward and gradients)`, () => {
+      for (let c = 0; c < CASES; c++) {
+        const seed = 1000 + c;
+        const { dims, bs, options } = drawCase(seed);
+        const { top, owned } = draw(new Rng(seed * 7 + 1), dims, bs);
+        try {
+          if (top.oracle) expectMatchesOracle(top.mask, top.oracle);
+          expectBlockInvariant(top.mask, false);
+          expectMatchesReference(top.mask, dims, seed, options);
+        } catch (e) {
+          throw new Error(`case ${c} (seed ${seed}, dims ${JSON.stringify(dims)}, blockSize ${bs}, options ${JSON.stringify(options)}, mask ${top.mask.toString()}): ${(e as Error).message}`);
+        } finally {
+          owned.forEach((m) => m.dispose());
+        }
       }
-    }
+    });
   });
 });
