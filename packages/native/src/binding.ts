@@ -23,7 +23,8 @@ export interface RawBinding {
 function load(): { binding: RawBinding | null; error: string | null } {
   if (typeof process === 'undefined' || !process.versions || !process.versions.node) return { binding: null, error: 'not running in Node.js' };
   // src/ and dist/ are siblings of build/, so the same relative path serves both.
-  const file = path.join(__dirname, '..', 'build', 'Release', 'tessera_native.node');
+  // TESSERA_NATIVE_ADDON points at another build (the ASan one of scripts/asan.js).
+  const file = process.env.TESSERA_NATIVE_ADDON || path.join(__dirname, '..', 'build', 'Release', 'tessera_native.node');
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return { binding: require(file) as RawBinding, error: null };
