@@ -236,7 +236,7 @@ function printRatios(records: Rec[]): void {
 }
 
 // --- CLI validation (issue 9): bad flags -> one-line error + usage, exit code 2, nothing written ---
-const USAGE = 'usage: npm run bench -- <suite: attention> [--backend cpu,wasm,...] [--n 512,1024,...] [--variant a,b] [--pass forward|fwdbwd|both] [--reps r] [--budget s] [--json file] [--plot dir] [--quick]';
+const USAGE = 'usage: npm run bench -- <suite: attention|gpt> [--backend cpu,wasm,...] [--n 512,1024,...] [--variant a,b] [--pass forward|fwdbwd|both] [--reps r] [--budget s] [--json file] [--plot dir] [--quick]';
 class UsageError extends Error {
   // ts-node compiles this file for ES5 (the root tsconfig has no compilerOptions), where
   // `instanceof` fails for Error subclasses: main's catch checks this flag instead.
@@ -253,7 +253,7 @@ function checkedArgs(argv: string[]): ReturnType<typeof parseArgs> {
   const bad = (m: string): never => {
     throw new UsageError(`bench: ${m}`);
   };
-  if (suite !== attentionSuite.name) bad(`unknown suite ${JSON.stringify(suite)} (known: ${attentionSuite.name})`);
+  if (suite !== attentionSuite.name) bad(`unknown suite ${JSON.stringify(suite)} (known: ${attentionSuite.name}, gpt)`);
   const ints = (flag: string, v: string | undefined) => {
     if (v !== undefined && !v.split(',').every((x) => /^\d+$/.test(x.trim()) && Number(x) > 0)) bad(`--${flag} must be positive integers (comma-separated), received ${JSON.stringify(v)}`);
   };
