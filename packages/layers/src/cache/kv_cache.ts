@@ -1,10 +1,12 @@
 /**
- * Key/value cache for incremental decoding: preallocated buffers
- * [B, Hkv, capacity, D] indexed by position, so each new token costs O(context)
+ * Key/value cache for incremental decoding, so each new token costs O(context)
  * (one pass over the cached keys) instead of recomputing O(context^2) attention.
  *
  * Two layouts:
- *  - full (default): position p lives in slot p; capacity = maxLength.
+ *  - full (default): buffers [B, Hkv, length, D] in position order, up to
+ *    capacity = maxLength. An append keeps the concatenation that attention
+ *    needs anyway (old ++ new) as the new buffer: one copy per token, where
+ *    padding a preallocated [B, Hkv, capacity, D] buffer cost three.
  *  - rolling (`window: W`): Mistral's rolling buffer (Jiang et al. 2023,
  *    "Mistral 7B") for sliding-window attention: position p lives in slot p % W
  *    and only the last W positions are kept, so memory is O(W) for any length.
@@ -50,8 +52,9 @@ export class KVCache {
     this.valueDim = a.valueDim;
     this.capacity = a.capacity;
     this.rolling = a.rolling ?? false;
-    this.k = tf.keep(tf.zeros([a.batchSize, a.numHeads, a.capacity, a.keyDim]));
-    this.v = tf.keep(tf.zeros([a.batchSize, a.numHeads, a.capacity, a.valueDim]));
+    const slots = this.rolling ? a.capacity : 0;
+    this.k = tf.keep(tf.zeros([a.batchSize, a.numHeads, slots, a.keyDim]));
+    this.v = tf.keep(tf.zeros([a.batchSize, a.numHeads, slots, a.valueDim]));
   }
 
   /** Tokens appended so far (the position of the next token). */
@@ -81,7 +84,7 @@ export class KVCache {
   private ordered(buf: tf.Tensor): tf.Tensor {
     const [B, H, C, D] = buf.shape;
     const S = this.stored;
-    if (!this.rolling || this.seen <= C) return tf.slice(buf, [0, 0, 0, 0], [B, H, S, D]);
+    if (!this.rolling || this.seen <= C) return C === S ? tf.clone(buf) : tf.slice(buf, [0, 0, 0, 0], [B, H, S, D]);
     // Oldest kept position seen - C sits in slot (seen - C) % C = seen % C.
     const s = this.seen % C;
     return tf.concat([tf.slice(buf, [0, 0, s, 0], [B, H, C - s, D]), tf.slice(buf, [0, 0, 0, 0], [B, H, s, D])], 2);
@@ -100,12 +103,14 @@ export class KVCache {
       fail(where, `cache holds [B, ${this.numHeads}, *, ${this.keyDim}] keys and [B, ${this.numHeads}, *, ${this.valueDim}] values, received ${formatShape(kNew.shape)} and ${formatShape(vNew.shape)}`);
     }
     const out = tf.tidy(() => {
-      const old = this.read();
+      // Full layout: the buffers are the stored positions in order already.
+      const old = this.rolling ? this.read() : { k: this.k, v: this.v };
       // [B, H, stored, D] ++ [B, H, n, D] -> [B, H, stored + n, D]
       return { k: tf.concat([old.k, kNew], 2), v: tf.concat([old.v, vNew], 2) };
     });
     const commit = (): void => {
-      const next = tf.tidy(() => ({ k: this.store(out.k, n), v: this.store(out.v, n) }));
+      // Full layout: the concatenation becomes the cache (kept past the caller's tidy).
+      const next = this.rolling ? tf.tidy(() => ({ k: this.store(out.k, n), v: this.store(out.v, n) })) : { k: out.k, v: out.v };
       this.k.dispose();
       this.v.dispose();
       this.k = tf.keep(next.k);
@@ -115,7 +120,7 @@ export class KVCache {
     return { ...out, commit };
   }
 
-  /** New buffer holding positions (seen - stored) .. seen + n - 1 given them in order as `all`. */
+  /** Rolling layout: new buffer holding positions (seen - stored) .. seen + n - 1 given them in order as `all`. */
   private store(all: tf.Tensor, n: number): tf.Tensor {
     const [B, H, S, D] = all.shape;
     const C = this.capacity;
@@ -133,12 +138,17 @@ export class KVCache {
     return tf.concat([tf.slice(last, [0, 0, C - s, 0], [B, H, s, D]), tf.slice(last, [0, 0, 0, 0], [B, H, C - s, D])], 2);
   }
 
-  /** Forgets every position (buffers stay allocated). */
+  /** Forgets every position (a rolling cache keeps its buffers allocated). */
   reset(): void {
     this.seen = 0;
+    if (this.rolling || this.disposed) return;
+    this.k.dispose();
+    this.v.dispose();
+    this.k = tf.keep(tf.zeros([this.batchSize, this.numHeads, 0, this.keyDim]));
+    this.v = tf.keep(tf.zeros([this.batchSize, this.numHeads, 0, this.valueDim]));
   }
 
-  /** Bytes of the preallocated buffers. */
+  /** Bytes held: the W slots of a rolling cache, the stored positions of a full one. */
   get numBytes(): number {
     return 4 * (this.k.size + this.v.size);
   }

@@ -9,6 +9,29 @@ import type * as tf from '@tensorflow/tfjs';
 interface FusedOps {
   layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor;
   gelu(x: tf.Tensor, approximate: boolean): tf.Tensor;
+  /** One-call GPT decoding step (absent in addons that predate it). */
+  gptDecodeAvailable?: () => boolean;
+  gptDecodeStep?: (arrays: (Float32Array | null)[], tokens: Int32Array, logits: Float32Array, dims: NativeDecodeDims) => void;
+}
+
+/** @tessera/native's GptDecodeDims (repeated here: the package is an optional dependency). */
+export interface NativeDecodeDims {
+  batch: number;
+  hidden: number;
+  numHeads: number;
+  numKeyValueHeads: number;
+  keyDim: number;
+  valueDim: number;
+  intermediateDim: number;
+  numLayers: number;
+  vocabularySize: number;
+  capacity: number;
+  position: number;
+  activation: 'relu' | 'gelu' | 'geluApproximate';
+  epsilon: number;
+  finalEpsilon: number;
+  scale: number;
+  positionRows: number;
 }
 
 let cached: FusedOps | null | undefined;

@@ -11,6 +11,7 @@ import type { AttentionConfig, AttentionPath, Positional } from '../attention/at
 import type { AttentionCache } from '../attention/mha_core';
 import { TokenAndPositionEmbedding } from '../layers/token_and_position_embedding';
 import { TransformerDecoder } from '../layers/transformer_decoder';
+import { NativeGptDecoder } from './gpt_native_decode';
 import { checkSampling, pickToken, SamplingOptions } from './sampling';
 
 export interface GptArgs {
@@ -36,6 +37,11 @@ export interface GenerateOptions extends SamplingOptions {
   useCache?: boolean;
   /** Rolling caches of this many positions (sliding-window attention); default: full caches. */
   rollingCache?: number;
+  /**
+   * With the cache in Node, decode each token in one native call (@tessera/native's gptDecodeStep)
+   * when the model's configuration allows it (default true; false always uses the layers' tfjs path).
+   */
+  native?: boolean;
 }
 
 const WHERE = 'Gpt';
@@ -141,6 +147,24 @@ export class Gpt {
     const rng = new Rng(o.seed ?? 0);
     const out = prompts.map((p) => p.slice());
     const useCache = o.useCache ?? true;
+    if (o.native !== undefined && typeof o.native !== 'boolean') fail(WHERE, `native must be a boolean, received ${String(o.native)}`);
+    const fast = useCache && o.rollingCache === undefined && (o.native ?? true) ? NativeGptDecoder.create(this, B, total) : null;
+    if (fast) {
+      // Prompt tokens one at a time (causal: the same keys/values as a prefill), then one call per new token.
+      let logits: Float32Array | null = null;
+      for (let t = 0; t < prompts[0].length; t++) logits = fast.next(prompts.map((p) => p[t]));
+      const V = this.args.vocabularySize;
+      for (let t = 0; t < o.maxNewTokens; t++) {
+        const rows = out.map((_, b) => (logits as Float32Array).subarray(b * V, (b + 1) * V));
+        const next = rows.map((r, b) => {
+          const tok = pickToken(r, o, rng);
+          out[b].push(tok);
+          return tok;
+        });
+        if (t + 1 < o.maxNewTokens) logits = fast.next(next);
+      }
+      return out;
+    }
     const caches = useCache ? this.createCaches(B, o.rollingCache ?? total, o.rollingCache !== undefined) : null;
     try {
       let pending = out.map((p) => p.slice());

@@ -37,6 +37,26 @@ struct LayerNormArgs {
   float *dx, *dgamma, *dbeta;  // backward outputs
 };
 
+// Arrays per layer in DecodeArgs::layers: ln1 gamma, beta; query kernel [d, H*D], bias;
+// key kernel, bias; value kernel, bias; output kernel [H*Dv, d], bias; ln2 gamma, beta;
+// intermediate kernel [d, ff], bias; output kernel [ff, d], bias; key cache, value cache
+// [B, Hkv, cap, D]. Biases may be null.
+constexpr int kDecodeLayerArrays = 18;
+
+// One decoding step of a pre-LN GPT (decode_impl.h): token embeddings of `tokens` at
+// position pos, L blocks (attending over cache slots 0..pos, after writing slot pos),
+// final layer norm and head -> logits [B, V]. act: 0 relu, 1 gelu (erf), 2 gelu (tanh).
+struct DecodeArgs {
+  int64_t B, d, H, Hkv, D, Dv, ff, L, V, cap, pos;
+  int act;
+  float eps, finalEps, scale;
+  const int32_t* tokens;
+  const float *tok, *posEmb;  // posEmb null = no learned positions
+  const float* const* layers;  // L * kDecodeLayerArrays
+  const float *lnfG, *lnfB, *head, *headBias;
+  float* logits;
+};
+
 struct OpsTable {
   const char* isa;
   int mr, nr;  // sgemm register block
@@ -48,6 +68,9 @@ struct OpsTable {
   void (*softmax)(int64_t rows, int64_t cols, const float* x, float* y);
   // out [numSegments, inner] = sum of rows of x [n, inner] by ids (ids outside [0, numSegments) skipped).
   void (*segmentSum)(int64_t n, int64_t inner, const float* x, const int32_t* ids, int64_t numSegments, float* out);
+  void (*decode)(const DecodeArgs&);
+  // out [A, P] = sum over the middle axis of x [A, R, P].
+  void (*reduceSum)(int64_t A, int64_t R, int64_t P, const float* x, float* out);
 };
 
 const OpsTable& opsAvx512();

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <algorithm>
+#include <vector>
 
 #include "kernels.h"
 #include "ops.h"
@@ -40,7 +42,7 @@ template <typename T>
 T* arrayArg(const Napi::CallbackInfo& info, size_t i, const char* name, const char* where, napi_typedarray_type type, int64_t n, bool optional = false) {
   Napi::Value v = info[i];
   if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
-  const char* typeName = type == napi_float32_array ? "Float32Array" : "Int32Array";
+  const char* typeName = type == napi_float32_array ? "Float32Array" : type == napi_float64_array ? "Float64Array" : "Int32Array";
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) fail(info.Env(), where, std::string(name) + " must be a " + typeName);
   Napi::TypedArray ta = v.As<Napi::TypedArray>();
   if (static_cast<int64_t>(ta.ElementLength()) != n)
@@ -190,6 +192,76 @@ Napi::Value SegmentSum(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Element `i` of the JS array `arr`: a Float32Array of n elements (null entries allowed when optional).
+const float* listF32(Napi::Env env, Napi::Array arr, uint32_t i, const std::string& name, const char* where, int64_t n, bool optional = false) {
+  Napi::Value v = arr.Get(i);
+  if (optional && (v.IsNull() || v.IsUndefined())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) fail(env, where, name + " must be a Float32Array");
+  Napi::TypedArray ta = v.As<Napi::TypedArray>();
+  if (static_cast<int64_t>(ta.ElementLength()) != n) fail(env, where, name + " must have " + std::to_string(n) + " elements, received " + std::to_string(ta.ElementLength()));
+  uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
+  if (base == nullptr && n > 0) fail(env, where, name + " is detached");
+  return reinterpret_cast<const float*>(base + ta.ByteOffset());
+}
+
+// decode(arrays, tokens, logits, params): params Float64Array
+// [B, d, H, Hkv, D, Dv, ff, L, V, cap, pos, act, eps, finalEps, scale, posRows];
+// arrays: tok [V, d], pos [posRows, d] | null, lnf gamma, beta, head [d, V], head bias | null,
+// then kDecodeLayerArrays per layer (ops.h).
+Napi::Value Decode(const Napi::CallbackInfo& info) {
+  const char* W = "decode";
+  need(info, 4, W);
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray()) fail(env, W, "arrays must be an Array");
+  const double* p = arrayArg<double>(info, 3, "params", W, napi_float64_array, 16);
+  for (int i = 0; i < 16; ++i)
+    if (!std::isfinite(p[i]) || (i != 12 && i != 13 && i != 14 && (p[i] != std::floor(p[i]) || p[i] < 0 || p[i] > 1e9))) fail(env, W, "params[" + std::to_string(i) + "] is invalid: " + std::to_string(p[i]));
+  DecodeArgs a{};
+  a.B = int64_t(p[0]), a.d = int64_t(p[1]), a.H = int64_t(p[2]), a.Hkv = int64_t(p[3]), a.D = int64_t(p[4]), a.Dv = int64_t(p[5]);
+  a.ff = int64_t(p[6]), a.L = int64_t(p[7]), a.V = int64_t(p[8]), a.cap = int64_t(p[9]), a.pos = int64_t(p[10]);
+  a.act = int(p[11]), a.eps = float(p[12]), a.finalEps = float(p[13]), a.scale = float(p[14]);
+  const int64_t posRows = int64_t(p[15]);
+  if (a.B < 1 || a.d < 1 || a.H < 1 || a.Hkv < 1 || a.H % a.Hkv != 0 || a.D < 1 || a.Dv < 1 || a.ff < 1 || a.V < 1 || a.act > 2) fail(env, W, "bad dims");
+  if (a.pos >= a.cap) fail(env, W, "position " + std::to_string(a.pos) + " is outside the cache capacity " + std::to_string(a.cap));
+  Napi::Array arr = info[0].As<Napi::Array>();
+  if (arr.Length() != uint32_t(6 + a.L * kDecodeLayerArrays)) fail(env, W, "arrays must hold " + std::to_string(6 + a.L * kDecodeLayerArrays) + " entries");
+  a.tokens = arrayArg<int32_t>(info, 1, "tokens", W, napi_int32_array, a.B);
+  for (int64_t b = 0; b < a.B; ++b)
+    if (a.tokens[b] < 0 || a.tokens[b] >= a.V) fail(env, W, "token " + std::to_string(a.tokens[b]) + " is outside the vocabulary [0, " + std::to_string(a.V) + ")");
+  a.logits = f32w(info, 2, "logits", W, mul(env, W, {a.B, a.V}));
+  a.tok = listF32(env, arr, 0, "tokenEmbeddings", W, mul(env, W, {a.V, a.d}));
+  a.posEmb = listF32(env, arr, 1, "positionEmbeddings", W, mul(env, W, {posRows, a.d}), true);
+  if (a.posEmb && a.pos >= posRows) fail(env, W, "position " + std::to_string(a.pos) + " exceeds the position table's " + std::to_string(posRows) + " rows");
+  a.lnfG = listF32(env, arr, 2, "finalNorm.gamma", W, a.d);
+  a.lnfB = listF32(env, arr, 3, "finalNorm.beta", W, a.d);
+  a.head = listF32(env, arr, 4, "head.kernel", W, mul(env, W, {a.d, a.V}));
+  a.headBias = listF32(env, arr, 5, "head.bias", W, a.V, true);
+  std::vector<const float*> layers(a.L * kDecodeLayerArrays);
+  const int64_t d = a.d, qd = a.H * a.D, kd = a.Hkv * a.D, vd = a.Hkv * a.Dv, od = a.H * a.Dv;
+  const int64_t sizes[kDecodeLayerArrays] = {d, d, d * qd, qd, d * kd, kd, d * vd, vd, od * d, d, d, d, d * a.ff, a.ff, a.ff * d, d,
+                                             mul(env, W, {a.B, a.Hkv, a.cap, a.D}), mul(env, W, {a.B, a.Hkv, a.cap, a.Dv})};
+  const bool optional[kDecodeLayerArrays] = {false, false, false, true, false, true, false, true, false, true, false, false, false, true, false, true, false, false};
+  for (int64_t l = 0; l < a.L; ++l)
+    for (int i = 0; i < kDecodeLayerArrays; ++i)
+      layers[l * kDecodeLayerArrays + i] = listF32(env, arr, uint32_t(6 + l * kDecodeLayerArrays + i), "layer " + std::to_string(l) + " array " + std::to_string(i), W, sizes[i], optional[i]);
+  a.layers = layers.data();
+  activeOps().decode(a);
+  return env.Undefined();
+}
+
+// reduceSum(x, out, A, R, P): out [A, P] = sum over r of x [A, R, P].
+Napi::Value ReduceSum(const Napi::CallbackInfo& info) {
+  const char* W = "reduceSum";
+  need(info, 5, W);
+  const int64_t A = intArg(info, 2, "A", W, 0, kMax), R = intArg(info, 3, "R", W, 0, kMax), P = intArg(info, 4, "P", W, 0, kMax);
+  const float* x = f32(info, 0, "x", W, mul(info.Env(), W, {A, R, P}));
+  float* out = f32w(info, 1, "out", W, mul(info.Env(), W, {A, P}));
+  if (A * P == 0) return info.Env().Undefined();
+  if (R == 0) std::fill(out, out + A * P, 0.0f);
+  else activeOps().reduceSum(A, R, P, x, out);
+  return info.Env().Undefined();
+}
+
 Napi::Value OpsInfo(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   const OpsTable& t = activeOps();
@@ -208,6 +280,8 @@ void registerOpsExports(Napi::Env env, Napi::Object exports) {
   exports.Set("opsGelu", Napi::Function::New(env, Gelu, "opsGelu"));
   exports.Set("opsSoftmax", Napi::Function::New(env, Softmax, "opsSoftmax"));
   exports.Set("opsSegmentSum", Napi::Function::New(env, SegmentSum, "opsSegmentSum"));
+  exports.Set("opsDecode", Napi::Function::New(env, Decode, "opsDecode"));
+  exports.Set("opsReduceSum", Napi::Function::New(env, ReduceSum, "opsReduceSum"));
   exports.Set("opsInfo", Napi::Function::New(env, OpsInfo, "opsInfo"));
 }
 

@@ -14,6 +14,8 @@ export interface OpsBinding {
   opsGelu(x: Float32Array, dy: Float32Array | null, out: Float32Array, approximate: boolean): void;
   opsSoftmax(x: Float32Array, y: Float32Array, rows: number, cols: number): void;
   opsSegmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, n: number, inner: number, numSegments: number): void;
+  opsDecode(arrays: (Float32Array | null)[], tokens: Int32Array, logits: Float32Array, params: Float64Array): void;
+  opsReduceSum(x: Float32Array, out: Float32Array, A: number, R: number, P: number): void;
   opsInfo(): { isa: string; gemmMr: number; gemmNr: number };
 }
 

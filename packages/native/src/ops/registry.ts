@@ -125,6 +125,11 @@ export function nativeOps(): { enabled: boolean; reason: string | null; isa: str
   };
 }
 
+/** Whether the native ops are switched on (process-wide). */
+export function nativeOpsEnabled(): boolean {
+  return installed.length > 0;
+}
+
 /** Whether the fused kernels serve the current backend. */
 export function fusedKernelsActive(): boolean {
   if (installed.length === 0) return false;
