@@ -15,6 +15,8 @@ import { geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from
 import { TesseraGelu, TesseraGeluGrad, TesseraLayerNorm, TesseraLayerNormGrad } from './kernel_names';
 import { ops } from './raw';
 import { softmaxKernel } from './Softmax';
+import { sumKernel } from './Sum';
+import { tileKernel } from './Tile';
 import { unsortedSegmentSumKernel } from './UnsortedSegmentSum';
 
 /** The backends the native kernels serve (their data lives in host memory). */
@@ -26,6 +28,8 @@ const OVERRIDES: [string, Make, boolean][] = [
   ['BatchMatMul', batchMatMulKernel as Make, true],
   ['_FusedMatMul', fusedMatMulKernel as Make, true],
   ['Softmax', softmaxKernel as Make, true],
+  ['Sum', sumKernel as Make, true],
+  ['Tile', tileKernel as Make, true],
   ['UnsortedSegmentSum', unsortedSegmentSumKernel, false],
 ];
 const FUSED: [string, KernelFunc][] = [
