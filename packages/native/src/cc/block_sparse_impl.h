@@ -31,7 +31,8 @@ static void blockSparseForward(const BlockSparseFwdArgs& a) {
     const int64_t b = bh / c.H, h = bh % c.H;
     const int64_t i0 = qb * L.bs + st * BR, iEnd = std::min<int64_t>(c.Tq, (qb + 1) * L.bs);
     if (i0 >= iEnd) return;
-    ForwardTile tile(a.f, b, h, i0, static_cast<int>(std::min<int64_t>(BR, iEnd - i0)));
+    thread_local std::vector<float> qtBuf;
+    ForwardTile tile(a.f, b, h, i0, static_cast<int>(std::min<int64_t>(BR, iEnd - i0)), scratch(qtBuf, c.D * BR));
     forEachChunk(L, c, layoutRow(L, b, h, qb), qb, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
     tile.finish();
   });

@@ -126,9 +126,10 @@ struct ForwardTile {
   alignas(64) float m[BR], l[BR], alpha[BR];
   alignas(64) int32_t segBuf[BR];
 
-  ForwardTile(const FlashFwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_) : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_) {
-    thread_local std::vector<float> qtBuf, sBuf;
-    qt = scratch(qtBuf, c.D * BR);
+  // qtMem: this tile's own [D x BR] buffer (tiles of one task are alive together).
+  ForwardTile(const FlashFwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, float* qtMem) : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_) {
+    thread_local std::vector<float> sBuf;
+    qt = qtMem;
     S = scratch(sBuf, BC * BR);
     const int64_t kvh = h / (c.H / c.Hkv);
     kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
@@ -250,27 +251,48 @@ struct BackwardTile {
   }
 };
 
-// One query tile of one (b, h): online softmax over the key tiles it can see.
-static void flashForwardTile(const FlashFwdArgs& a, int64_t b, int64_t h, int64_t i0) {
+// QG query tiles of one (b, h) against the keys they can see: each key chunk
+// is loaded once (into L1) for all QG tiles, so K and V stream from L2/L3
+// once per QG * BR queries instead of once per BR (this is what keeps long
+// sequences, whose K and V outgrow L2, near the short-sequence speed).
+constexpr int QG = 4;
+
+static void flashForwardTiles(const FlashFwdArgs& a, int64_t b, int64_t h, int64_t i0, int ntiles) {
   const AttnCommon& c = a.c;
-  const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
-  ForwardTile t(a, b, h, i0, mi);
+  thread_local std::vector<float> qtBuf;
+  float* qts = scratch(qtBuf, QG * c.D * BR);
+  alignas(64) unsigned char mem[QG][sizeof(ForwardTile)];
+  ForwardTile* t[QG];
   const RowRange rr{c};
-  const int64_t jlo = rr.lo(i0), jhi = rr.hi(i0 + mi - 1);
+  int64_t jlo = c.Tk, jhi = -1;
+  for (int x = 0; x < ntiles; ++x) {
+    const int64_t s0 = i0 + x * BR;
+    const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - s0));
+    t[x] = new (mem[x]) ForwardTile(a, b, h, s0, mi, qts + x * c.D * BR);
+    jlo = std::min(jlo, rr.lo(s0));
+    jhi = std::max(jhi, rr.hi(s0 + mi - 1));
+  }
   for (int64_t j0 = jlo; j0 <= jhi; j0 += BC) {
     const int nj = static_cast<int>(std::min<int64_t>(BC, jhi + 1 - j0));
-    t.chunk(j0, nj, j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1), nullptr);
+    for (int x = 0; x < ntiles; ++x) {
+      const int64_t s0 = t[x]->i0, s1 = s0 + t[x]->mi - 1;
+      if (j0 > rr.hi(s1) || j0 + nj - 1 < rr.lo(s0)) continue;  // this tile sees none of these keys
+      t[x]->chunk(j0, nj, j0 + nj - 1 <= rr.hi(s0) && j0 >= rr.lo(s1), nullptr);
+    }
   }
-  t.finish();
+  for (int x = 0; x < ntiles; ++x) {
+    t[x]->finish();
+    t[x]->~ForwardTile();
+  }
 }
 
-// Work split over (b, h, query tile); each task owns its output rows.
+// Work split over (b, h, group of QG query tiles); each task owns its output rows.
 static void flashForward(const FlashFwdArgs& a) {
   const AttnCommon& c = a.c;
-  const int64_t nqt = (c.Tq + BR - 1) / BR;
-  parallelFor(c.B * c.H * nqt, [&](int64_t t) {
-    const int64_t qt = t % nqt, bh = t / nqt;
-    flashForwardTile(a, bh / c.H, bh % c.H, qt * BR);
+  const int64_t nqt = (c.Tq + BR - 1) / BR, ng = (nqt + QG - 1) / QG;
+  parallelFor(c.B * c.H * ng, [&](int64_t t) {
+    const int64_t g = t % ng, bh = t / ng;
+    flashForwardTiles(a, bh / c.H, bh % c.H, g * QG * BR, static_cast<int>(std::min<int64_t>(QG, nqt - g * QG)));
   });
 }
 
