@@ -6,7 +6,8 @@
  * without a KV cache, per configuration, each in its own process (kernel
  * registrations are process-wide, and peak RSS must not mix):
  *   tfjs-wasm     plain tfjs written the obvious way (gpt_plain.ts), native ops off
- *   tessera-wasm  @tessera/layers' Gpt on wasm with @tessera/native's kernels
+ *   tessera-wasm  @tessera/layers' Gpt on wasm with @tessera/native's kernels and NativeAdamOptimizer;
+ *                 generation with the cache decodes each token in one native call (gptDecodeStep)
  *   torch         scripts/bench/gpt_torch.py under Debian's python3 when `import torch` works
  *
  * Options: --configs a,b (default all) --steps n (timed steps, default 5; the
@@ -44,7 +45,7 @@ async function child(name: string, steps: number, gen: number): Promise<GptResul
   await tf.ready();
   const corpus = loadCorpus(ROOT);
   const { B, T, V } = SHAPE;
-  const opt = tf.train.adam(3e-4);
+  let opt: import('@tensorflow/tfjs').Optimizer = tf.train.adam(3e-4);
   let logitsOf: (x: import('@tensorflow/tfjs').Tensor2D, training: boolean) => import('@tensorflow/tfjs').Tensor;
   let generate: (prompt: number[], n: number, cache: boolean) => void;
   let vars: import('@tensorflow/tfjs').Variable[] | undefined;
@@ -68,6 +69,7 @@ async function child(name: string, steps: number, gen: number): Promise<GptResul
   } else {
     const { Gpt } = await import('@tessera/layers');
     const native = await import('@tessera/native');
+    opt = new native.NativeAdamOptimizer(3e-4);  // tfjs's Adam with one native kernel per variable
     const g = new Gpt({ vocabularySize: V, sequenceLength: T, hiddenDim: SHAPE.d, numLayers: SHAPE.L, numHeads: SHAPE.H, intermediateDim: SHAPE.ff });
     logitsOf = (x, training) => tf.reshape(g.model.apply(x, { training }) as import('@tensorflow/tfjs').Tensor, [-1, V]);
     generate = (prompt, n, cache) => void g.generate([prompt], { maxNewTokens: n, useCache: cache });

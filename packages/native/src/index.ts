@@ -78,7 +78,7 @@ export function gemmCeiling(n = 1024, reps = 5): number {
 
 
 // --- transformer ops (issue 10): native tfjs kernels for cpu/wasm and fused ops (src/ops) ---
-export { layerNorm, gelu, nativeOps, setNativeOps, NATIVE_OP_BACKENDS, nativeKernelNames, gptDecodeAvailable, gptDecodeStep } from './ops';
+export { layerNorm, gelu, nativeOps, setNativeOps, NATIVE_OP_BACKENDS, nativeKernelNames, gptDecodeAvailable, gptDecodeStep, NativeAdamOptimizer } from './ops';
 export type { NativeOpEntry, GptDecodeDims } from './ops';
 import { installAtLoad } from './ops/registry';
 installAtLoad();

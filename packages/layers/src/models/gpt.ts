@@ -125,7 +125,7 @@ export class Gpt {
     return tf.tidy(() => {
       let x = this.embedding.apply(tokens, { startIndex: start }) as tf.Tensor;
       this.blocks.forEach((b, i) => {
-        x = b.apply(x, { cache: caches[i] }) as tf.Tensor;
+        x = b.apply(x, { cache: caches[i] } as unknown as Parameters<typeof b.apply>[1]) as tf.Tensor;
       });
       return this.head.apply(this.norm.apply(x)) as tf.Tensor;
     });

@@ -57,6 +57,14 @@ struct DecodeArgs {
   float* logits;
 };
 
+// One Adam update of n elements (adam_impl.h); c1 = 1 - beta1^t, c2 = 1 - beta2^t.
+struct AdamArgs {
+  int64_t n;
+  const float *x, *g, *m, *v;
+  float *xOut, *mOut, *vOut;
+  float lr, beta1, beta2, eps, c1, c2;
+};
+
 struct OpsTable {
   const char* isa;
   int mr, nr;  // sgemm register block
@@ -71,6 +79,7 @@ struct OpsTable {
   void (*decode)(const DecodeArgs&);
   // out [A, P] = sum over the middle axis of x [A, R, P].
   void (*reduceSum)(int64_t A, int64_t R, int64_t P, const float* x, float* out);
+  void (*adam)(const AdamArgs&);
 };
 
 const OpsTable& opsAvx512();

@@ -262,6 +262,29 @@ Napi::Value ReduceSum(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// adam(x, g, m, v, xOut, mOut, vOut, lr, beta1, beta2, eps, c1, c2): one Adam step over n = x.length elements.
+Napi::Value Adam(const Napi::CallbackInfo& info) {
+  const char* W = "adam";
+  need(info, 13, W);
+  if (!info[0].IsTypedArray()) fail(info.Env(), W, "x must be a Float32Array");
+  AdamArgs a{};
+  a.n = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());
+  a.x = f32(info, 0, "x", W, a.n);
+  a.g = f32(info, 1, "gradient", W, a.n);
+  a.m = f32(info, 2, "m", W, a.n);
+  a.v = f32(info, 3, "v", W, a.n);
+  a.xOut = f32w(info, 4, "xOut", W, a.n);
+  a.mOut = f32w(info, 5, "mOut", W, a.n);
+  a.vOut = f32w(info, 6, "vOut", W, a.n);
+  float* hp[6] = {&a.lr, &a.beta1, &a.beta2, &a.eps, &a.c1, &a.c2};
+  for (int i = 0; i < 6; ++i) {
+    if (!info[7 + i].IsNumber()) fail(info.Env(), W, "hyperparameter " + std::to_string(i) + " must be a number");
+    *hp[i] = info[7 + i].As<Napi::Number>().FloatValue();
+  }
+  if (a.n > 0) activeOps().adam(a);
+  return info.Env().Undefined();
+}
+
 Napi::Value OpsInfo(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   const OpsTable& t = activeOps();
@@ -282,6 +305,7 @@ void registerOpsExports(Napi::Env env, Napi::Object exports) {
   exports.Set("opsSegmentSum", Napi::Function::New(env, SegmentSum, "opsSegmentSum"));
   exports.Set("opsDecode", Napi::Function::New(env, Decode, "opsDecode"));
   exports.Set("opsReduceSum", Napi::Function::New(env, ReduceSum, "opsReduceSum"));
+  exports.Set("opsAdam", Napi::Function::New(env, Adam, "opsAdam"));
   exports.Set("opsInfo", Napi::Function::New(env, OpsInfo, "opsInfo"));
 }
 

@@ -24,10 +24,11 @@ namespace ops_avx2 {
 #include "gemm_impl.h"
 #include "ops_impl.h"
 #include "decode_impl.h"
+#include "adam_impl.h"
 }  // namespace ops_avx2
 
 const OpsTable& opsAvx2() {
-  static const OpsTable t{"avx2", GEMM_MR, GEMM_NV * TESSERA_W, &ops_avx2::sgemm, &ops_avx2::layerNormForward, &ops_avx2::layerNormBackward, &ops_avx2::gelu, &ops_avx2::softmax, &ops_avx2::segmentSum, &ops_avx2::decodeStep, &ops_avx2::reduceSum};
+  static const OpsTable t{"avx2", GEMM_MR, GEMM_NV * TESSERA_W, &ops_avx2::sgemm, &ops_avx2::layerNormForward, &ops_avx2::layerNormBackward, &ops_avx2::gelu, &ops_avx2::softmax, &ops_avx2::segmentSum, &ops_avx2::decodeStep, &ops_avx2::reduceSum, &ops_avx2::adamStep};
   return t;
 }
 }  // namespace tessera

@@ -24,10 +24,11 @@ namespace ops_avx512 {
 #include "gemm_impl.h"
 #include "ops_impl.h"
 #include "decode_impl.h"
+#include "adam_impl.h"
 }  // namespace ops_avx512
 
 const OpsTable& opsAvx512() {
-  static const OpsTable t{"avx512", GEMM_MR, GEMM_NV * TESSERA_W, &ops_avx512::sgemm, &ops_avx512::layerNormForward, &ops_avx512::layerNormBackward, &ops_avx512::gelu, &ops_avx512::softmax, &ops_avx512::segmentSum, &ops_avx512::decodeStep, &ops_avx512::reduceSum};
+  static const OpsTable t{"avx512", GEMM_MR, GEMM_NV * TESSERA_W, &ops_avx512::sgemm, &ops_avx512::layerNormForward, &ops_avx512::layerNormBackward, &ops_avx512::gelu, &ops_avx512::softmax, &ops_avx512::segmentSum, &ops_avx512::decodeStep, &ops_avx512::reduceSum, &ops_avx512::adamStep};
   return t;
 }
 }  // namespace tessera

@@ -22,10 +22,11 @@ namespace ops_generic {
 #include "gemm_impl.h"
 #include "ops_impl.h"
 #include "decode_impl.h"
+#include "adam_impl.h"
 }  // namespace ops_generic
 
 const OpsTable& opsGeneric() {
-  static const OpsTable t{"generic", GEMM_MR, GEMM_NV * TESSERA_W, &ops_generic::sgemm, &ops_generic::layerNormForward, &ops_generic::layerNormBackward, &ops_generic::gelu, &ops_generic::softmax, &ops_generic::segmentSum, &ops_generic::decodeStep, &ops_generic::reduceSum};
+  static const OpsTable t{"generic", GEMM_MR, GEMM_NV * TESSERA_W, &ops_generic::sgemm, &ops_generic::layerNormForward, &ops_generic::layerNormBackward, &ops_generic::gelu, &ops_generic::softmax, &ops_generic::segmentSum, &ops_generic::decodeStep, &ops_generic::reduceSum, &ops_generic::adamStep};
   return t;
 }
 }  // namespace tessera

@@ -7,6 +7,7 @@ export { layerNorm } from './layer_norm';
 export { gelu } from './gelu';
 export { nativeOps, setNativeOps, NATIVE_OP_BACKENDS } from './registry';
 export { gptDecodeAvailable, gptDecodeStep } from './decode';
+export { NativeAdamOptimizer } from './adam';
 export type { GptDecodeDims } from './decode';
 export type { NativeOpEntry } from './registry';
 export * as nativeKernelNames from './kernel_names';

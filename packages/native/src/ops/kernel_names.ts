@@ -10,3 +10,5 @@ export const TesseraLayerNormGrad = 'TesseraLayerNormGrad';
 export const TesseraGelu = 'TesseraGelu';
 /** inputs {x, dy}, attrs {approximate}; output dy * gelu'(x). */
 export const TesseraGeluGrad = 'TesseraGeluGrad';
+/** inputs {x, g, m, v}, attrs {learningRate, beta1, beta2, epsilon, c1, c2}; outputs [x', m', v'] (one Adam step). */
+export const TesseraAdam = 'TesseraAdam';

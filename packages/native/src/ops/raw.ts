@@ -16,6 +16,8 @@ export interface OpsBinding {
   opsSegmentSum(x: Float32Array, ids: Int32Array, out: Float32Array, n: number, inner: number, numSegments: number): void;
   opsDecode(arrays: (Float32Array | null)[], tokens: Int32Array, logits: Float32Array, params: Float64Array): void;
   opsReduceSum(x: Float32Array, out: Float32Array, A: number, R: number, P: number): void;
+  opsAdam(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, xOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+    lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
   opsInfo(): { isa: string; gemmMr: number; gemmNr: number };
 }
 

@@ -12,7 +12,8 @@ import { tileGradConfig } from './Tile_grad';
 import { batchMatMulKernel } from './BatchMatMul';
 import { fusedMatMulKernel } from './_FusedMatMul';
 import { geluGradKernel, geluKernel, layerNormGradKernel, layerNormKernel } from './fused_kernels';
-import { TesseraGelu, TesseraGeluGrad, TesseraLayerNorm, TesseraLayerNormGrad } from './kernel_names';
+import { TesseraAdam, TesseraGelu, TesseraGeluGrad, TesseraLayerNorm, TesseraLayerNormGrad } from './kernel_names';
+import { adamKernel } from './adam';
 import { ops } from './raw';
 import { softmaxKernel } from './Softmax';
 import { sumKernel } from './Sum';
@@ -37,6 +38,7 @@ const FUSED: [string, KernelFunc][] = [
   [TesseraLayerNormGrad, layerNormGradKernel],
   [TesseraGelu, geluKernel],
   [TesseraGeluGrad, geluGradKernel],
+  [TesseraAdam, adamKernel],
 ];
 
 export interface NativeOpEntry {
