@@ -13,6 +13,9 @@
  *    holds because `compute` receives everything it writes up front.
  *  - anything else (`tensorflow`, `webgpu` without WGSL programs, `webgl`):
  *    `readSync` copies the inputs out and `makeTensorInfo` copies outputs in.
+ *
+ * If `compute` throws, outputs allocated on the backend are freed before the
+ * error propagates, so a failing kernel leaks nothing.
  */
 import { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, registerKernel, TensorInfo, util } from '@tensorflow/tfjs-core';
 
@@ -57,7 +60,13 @@ export function runOnHost(backend: KernelBackend, inputs: NamedTensorInfoMap, ou
     for (const n of names) ins[n] = inputs[n] ? wasm.typedArrayFromHeap!(inputs[n] as TensorInfo) : null;
     const outs = outInfos.map((t) => wasm.typedArrayFromHeap!(t));
     for (const o of outs) o.fill(0);
-    compute(ins, outs);
+    try {
+      compute(ins, outs);
+    } catch (e) {
+      // An engine that throws must not strand the outputs already allocated on the wasm heap.
+      for (const t of outInfos) backend.disposeData(t.dataId, true);
+      throw e;
+    }
     return outInfos;
   }
   const cpu = backend as unknown as Partial<CpuLike>;

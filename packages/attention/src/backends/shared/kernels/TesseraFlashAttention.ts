@@ -20,20 +20,10 @@ export const flashAttentionHostKernel: KernelFunc = ({ inputs, backend, attrs })
     { shape: [dims.B, dims.H, dims.Tq, dims.Dv], dtype: 'float32' as const },
     { shape: [dims.B, dims.H, dims.Tq], dtype: 'float32' as const },
   ];
-  // An engine that throws must not strand the outputs already allocated on the backend (wasm heap).
-  let error: unknown = null;
-  const infos = runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
-    try {
-      getEngine().flashForward(forwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array));
-    } catch (e) {
-      error = e;
-    }
+  // runOnHost frees the outputs it allocated if the engine throws.
+  return runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
+    getEngine().flashForward(forwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array));
   });
-  if (error !== null) {
-    for (const t of infos) (backend as KernelBackend).disposeData(t.dataId, true);
-    throw error;
-  }
-  return infos;
 };
 
 registerHostKernel(TesseraFlashAttention, flashAttentionHostKernel, SHARED_BACKENDS);

@@ -18,20 +18,10 @@ export const flashAttentionGradHostKernel: KernelFunc = ({ inputs, backend, attr
     { shape: k.shape.slice(), dtype: 'float32' as const },
     { shape: v.shape.slice(), dtype: 'float32' as const },
   ];
-  // An engine that throws must not strand the outputs already allocated on the backend (wasm heap).
-  let error: unknown = null;
-  const infos = runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
-    try {
-      getEngine().flashBackward(backwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
-    } catch (e) {
-      error = e;
-    }
+  // runOnHost frees the outputs it allocated if the engine throws.
+  return runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
+    getEngine().flashBackward(backwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
   });
-  if (error !== null) {
-    for (const t of infos) (backend as KernelBackend).disposeData(t.dataId, true);
-    throw error;
-  }
-  return infos;
 };
 
 registerHostKernel(TesseraFlashAttentionGrad, flashAttentionGradHostKernel, SHARED_BACKENDS);
