@@ -17,6 +17,7 @@ import { adamKernel } from './adam';
 import { ops } from './raw';
 import { softmaxKernel } from './Softmax';
 import { sumKernel } from './Sum';
+import { identityKernel } from './Identity';
 import { tileKernel } from './Tile';
 import { unsortedSegmentSumKernel } from './UnsortedSegmentSum';
 
@@ -31,6 +32,7 @@ const OVERRIDES: [string, Make, boolean][] = [
   ['Softmax', softmaxKernel as Make, true],
   ['Sum', sumKernel as Make, true],
   ['Tile', tileKernel as Make, true],
+  ['Identity', identityKernel as Make, true],
   ['UnsortedSegmentSum', unsortedSegmentSumKernel, false],
 ];
 const FUSED: [string, KernelFunc][] = [
