@@ -32,6 +32,7 @@ describe('tiny-gpt', () => {
   });
 
   test('trains, samples identically with and without the KV cache, reloads with identical logits', async () => {
+    const start = tf.memory().numTensors;
     const gpt = createGpt(data, c);
     const weights = tf.memory().numTensors;
     const T = c.model.sequenceLength;
@@ -52,16 +53,15 @@ describe('tiny-gpt', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tiny-gpt-test-'));
     const reloaded = await saveAndReload(gpt, dir);
     expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
-    const probe = data.batch(2, T, new Rng(8)).x;
+    const { x: probe, y: unused } = data.batch(2, T, new Rng(8));
     const a = gpt.logits(probe);
     const b = reloaded.predict(probe) as tf.Tensor;
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
-    tf.dispose([probe, a, b]);
+    tf.dispose([probe, unused, a, b]);
     reloaded.dispose();
     gpt.dispose();
     fs.rmSync(dir, { recursive: true });
-    // (No leak check past this point: a model loaded with tf.loadLayersModel keeps one
-    // tensor after predict + dispose, reported to @tessera/layers, issue 7.)
+    expect(tf.memory().numTensors).toBe(start);
   });
 
   test('flags', () => {

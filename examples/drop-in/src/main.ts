@@ -73,9 +73,8 @@ export function buildClassifier(c: ClassifierConfig): { model: tf.LayersModel; m
   let mha: MultiHeadAttention | null = null;
   if (c.attention) {
     mha = multiHeadAttention({ numHeads: c.numHeads, keyDim: c.embeddingDim / c.numHeads, kernelInitializer: tf.initializers.glorotUniform({ seed: c.seed }) });
-    // Self-attention. (Keras users write mha(x, x); in tfjs-layers pass x once: the graph
-    // executor of fit() frees a tensor listed twice in one layer call too early.)
-    const attended = mha.apply(x) as tf.SymbolicTensor;
+    // Self-attention, as Keras users write mha(x, x).
+    const attended = mha.apply([x, x]) as tf.SymbolicTensor;
     x = tf.layers.add().apply([x, attended]) as tf.SymbolicTensor; // residual
   }
   x = tf.layers.globalAveragePooling1d().apply(x) as tf.SymbolicTensor;

@@ -3,7 +3,8 @@
  * `run_layer_test`): config round trip, symbolic and eager calls with the
  * expected output shape, one `model.fit` step that changes the layer's weights
  * and lowers the loss on a fixed batch, save to file:// and load with
- * identical outputs, and no leaked tensors.
+ * identical outputs, and no leaked tensors (over the whole test, and step by
+ * step around the save/load round trip).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -107,18 +108,26 @@ export async function runLayerTest(spec: LayerTestSpec): Promise<void> {
     expect({ weight: w.name, changed: now.some((v, j) => v !== snapshot[i][j]) }).toEqual({ weight: w.name, changed: true });
   });
 
-  // 5. Save to file:// and load: identical outputs.
+  // 5. Save to file:// and load: identical outputs; the round trip leaks nothing by itself
+  // (checked here, not only at the end, so a leak is reported where it happens).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-layer-'));
   try {
+    const beforeSave = tf.memory().numTensors;
     await model.save(`file://${dir}`);
     expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+    expect({ step: 'save', leaked: tf.memory().numTensors - beforeSave }).toEqual({ step: 'save', leaked: 0 });
     const loaded = await tf.loadLayersModel(`file://${dir}/model.json`);
+    const withLoaded = tf.memory().numTensors;
+    expect(withLoaded - beforeSave).toBe(loaded.weights.length);
     const p1 = model.predict(single(xs)) as tf.Tensor;
     const p2 = loaded.predict(single(xs)) as tf.Tensor;
     expectClose(p2, p1, { atol: 1e-6, rtol: 1e-6 }, 'loaded model output');
     expect(loaded.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
     tf.dispose([p1, p2]);
+    tf.dispose(loaded.predict(single(xs)) as tf.Tensor); // a second call: nothing cached per call either
+    expect({ step: 'loaded predict', leaked: tf.memory().numTensors - withLoaded }).toEqual({ step: 'loaded predict', leaked: 0 });
     loaded.dispose();
+    expect({ step: 'loaded dispose', leaked: tf.memory().numTensors - beforeSave }).toEqual({ step: 'loaded dispose', leaked: 0 });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

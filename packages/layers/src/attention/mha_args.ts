@@ -5,7 +5,7 @@
  * the value received.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { assertBoolean, assertInteger, assertPositive, fail, formatValue } from '@tessera/tensor';
+import { assertBoolean, assertInteger, assertKnownOptions, assertPositive, fail, formatValue } from '@tessera/tensor';
 import type { WeightSettings } from '../core/weights';
 import { getConstraint, getInitializer, getRegularizer, serialize, type InitializerId } from '../util/serial';
 import { AttentionConfig, AttentionPath, Positional, validateAttentionConfig, validatePath, validatePositional } from './attention_config';
@@ -102,6 +102,8 @@ export function assertRate(x: unknown, name: string, where: string): asserts x i
 
 export function resolveMhaArgs(args: MultiHeadAttentionArgs, where: string): MhaSettings {
   if (typeof args !== 'object' || args === null) fail(where, `args must be an object with numHeads and keyDim, received ${formatValue(args)}`);
+  // An argument not listed here would change nothing and be missing from getConfig(): reject it.
+  assertKnownOptions(args, MHA_ARG_NAMES, 'args', where);
   assertInteger(args.numHeads, 'numHeads', where);
   assertInteger(args.keyDim, 'keyDim', where);
   const valueDim = args.valueDim ?? args.keyDim;

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail, formatValue } from '@tessera/tensor';
 import type { AttentionCache } from '../attention/mha_core';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
+import { dedupeAttentionInputs, isSymbolicList } from '../core/symbolic_inputs';
 import type { AttentionRun } from './dispatch';
 import { MhaSettings, MultiHeadAttentionArgs, mhaConfig, resolveMhaArgs } from './mha_args';
 import { MhaCallOptions, MhaCore } from './mha_core';
@@ -57,11 +58,22 @@ export class MultiHeadAttention extends tf.layers.Layer {
     this.settings = resolveMhaArgs(own as unknown as MultiHeadAttentionArgs, 'MultiHeadAttention');
   }
 
+  /**
+   * Keras's self-attention call `mha.apply([x, x])` (also `[x, x, x]`, `[q, v, v]`) in
+   * the functional API reaches the graph with each tensor listed once: tfjs-layers'
+   * executor disposes a tensor listed twice too early (see core/symbolic_inputs.ts).
+   */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    return super.apply(isSymbolicList(inputs) ? dedupeAttentionInputs(inputs, 'MultiHeadAttention') : inputs, kwargs);
+  }
+
   /** Builds from the query shape, or [query, value, key?, mask?] shapes. */
   override build(inputShape: Shape | Shape[]): void {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
     const dim = (s: Shape | undefined, name: string): number => {
-      const d = s ? s[s.length - 1] : null;
+      // Checked before any weight exists: a bad first call leaves the layer unbuilt.
+      if (!s || s.length !== 3) fail('MultiHeadAttention', `${name} must have rank 3 [B, ${name === 'query' ? 'Tq' : 'Tk'}, dim], received shape ${formatValue(s)}${s ? ` (rank ${s.length})` : ''}`);
+      const d = s[s.length - 1];
       if (typeof d !== 'number') fail('MultiHeadAttention', `${name} must have a known last dimension, received shape ${formatValue(s)}`);
       return d;
     };

@@ -10,12 +10,16 @@ import type { AddWeightFn } from './weights';
 export type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
 const BASE_KEYS = ['inputShape', 'batchInputShape', 'batchSize', 'dtype', 'name', 'trainable', 'weights', 'inputDType'];
+/** Added to a layer's config by tfjs's deserializer (tf.loadLayersModel); not an argument. */
+const DESERIALIZER_KEYS = ['customObjects'];
 
 /** [own arguments, base Layer arguments]. */
 export function splitLayerArgs(args: Record<string, unknown>): [Record<string, unknown>, LayerArgs] {
   const own: Record<string, unknown> = {};
   const base: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args ?? {})) (BASE_KEYS.includes(k) ? base : own)[k] = v;
+  for (const [k, v] of Object.entries(args ?? {})) {
+    if (!DESERIALIZER_KEYS.includes(k)) (BASE_KEYS.includes(k) ? base : own)[k] = v;
+  }
   return [own, base as LayerArgs];
 }
 

@@ -5,7 +5,7 @@
  * cached position during incremental decoding.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertInteger, assertRank, fail } from '@tessera/tensor';
+import { assertInteger, assertKnownOptions, assertRank, fail } from '@tessera/tensor';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { getInitializer, InitializerId, serialize } from '../util/serial';
 import { startIndexOf } from './position_args';
@@ -34,6 +34,7 @@ export class PositionEmbedding extends tf.layers.Layer {
   constructor(args: PositionEmbeddingArgs & LayerArgs) {
     const [own, base] = splitLayerArgs(args as unknown as Record<string, unknown>);
     super(base);
+    assertKnownOptions(own, ['sequenceLength', 'initializer'], 'args', WHERE);
     const a = own as unknown as PositionEmbeddingArgs;
     assertInteger(a.sequenceLength, 'sequenceLength', WHERE);
     this.sequenceLength = a.sequenceLength;

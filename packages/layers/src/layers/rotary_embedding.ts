@@ -4,7 +4,7 @@
  * queries and keys (MultiHeadAttention does so itself with `positional: 'rope'`).
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertInteger, assertPositive } from '@tessera/tensor';
+import { assertInteger, assertKnownOptions, assertPositive } from '@tessera/tensor';
 import { applyRotary } from '../attention/rope';
 import { LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { startIndexOf } from './position_args';
@@ -39,6 +39,7 @@ export class RotaryEmbedding extends tf.layers.Layer {
   constructor(args: RotaryEmbeddingArgs & LayerArgs = {}) {
     const [own, base] = splitLayerArgs(args as Record<string, unknown>);
     super(base);
+    assertKnownOptions(own, ['maxWavelength', 'scalingFactor', 'sequenceAxis', 'featureAxis'], 'args', WHERE);
     const a = own as RotaryEmbeddingArgs;
     this.maxWavelength = a.maxWavelength ?? 10000;
     this.scalingFactor = a.scalingFactor ?? 1;

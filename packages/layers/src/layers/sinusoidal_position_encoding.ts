@@ -4,7 +4,7 @@
  * (add it to the input yourself, as in KerasHub). No weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertPositive, assertRank } from '@tessera/tensor';
+import { assertKnownOptions, assertPositive, assertRank } from '@tessera/tensor';
 import { LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { startIndexOf } from './position_args';
 
@@ -38,6 +38,7 @@ export class SinusoidalPositionEncoding extends tf.layers.Layer {
   constructor(args: SinusoidalPositionEncodingArgs & LayerArgs = {}) {
     const [own, base] = splitLayerArgs(args as Record<string, unknown>);
     super(base);
+    assertKnownOptions(own, ['maxWavelength'], 'args', WHERE);
     this.maxWavelength = (own as SinusoidalPositionEncodingArgs).maxWavelength ?? 10000;
     assertPositive(this.maxWavelength, 'maxWavelength', WHERE);
   }

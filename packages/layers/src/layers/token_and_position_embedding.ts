@@ -7,7 +7,7 @@
  * use RoPE or ALiBi inside attention).
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertBoolean, assertInteger, assertRank, fail } from '@tessera/tensor';
+import { assertBoolean, assertInteger, assertKnownOptions, assertRank, fail } from '@tessera/tensor';
 import { embeddingLookup } from '../core/embedding_lookup';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { getInitializer, InitializerId, serialize } from '../util/serial';
@@ -46,6 +46,7 @@ export class TokenAndPositionEmbedding extends tf.layers.Layer {
   constructor(args: TokenAndPositionEmbeddingArgs & LayerArgs) {
     const [own, base] = splitLayerArgs(args as unknown as Record<string, unknown>);
     super(base);
+    assertKnownOptions(own, ['vocabularySize', 'sequenceLength', 'embeddingDim', 'embeddingsInitializer', 'positional'], 'args', WHERE);
     const a = own as unknown as TokenAndPositionEmbeddingArgs;
     assertInteger(a.vocabularySize, 'vocabularySize', WHERE);
     assertInteger(a.sequenceLength, 'sequenceLength', WHERE);

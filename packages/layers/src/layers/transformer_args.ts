@@ -3,7 +3,7 @@
  * names and defaults plus Tessera's attention arguments.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { assertBoolean, assertInteger, assertOneOf, assertPositive, fail } from '@tessera/tensor';
+import { assertBoolean, assertInteger, assertKnownOptions, assertOneOf, assertPositive, fail } from '@tessera/tensor';
 import { AttentionConfig, AttentionPath, Positional } from '../attention/attention_config';
 import { assertRate, MhaSettings, resolveMhaArgs, resolveWeightSettings, weightSettingsConfig } from '../attention/mha_args';
 import { ACTIVATIONS, ActivationName, normalizeActivation } from '../core/activation';
@@ -33,6 +33,12 @@ export interface TransformerArgs {
   positional?: Positional;
 }
 
+/** Every constructor argument (all listed by getConfig()). */
+export const TRANSFORMER_ARG_NAMES = [
+  'intermediateDim', 'numHeads', 'dropout', 'activation', 'layerNormEpsilon', 'kernelInitializer', 'biasInitializer',
+  'normalizeFirst', 'numKeyValueHeads', 'attention', 'attentionOptions', 'positional',
+] as const;
+
 export interface TransformerSettings {
   intermediateDim: number;
   numHeads: number;
@@ -50,6 +56,8 @@ export interface TransformerSettings {
 
 export function resolveTransformerArgs(a: TransformerArgs, where: string): TransformerSettings {
   if (typeof a !== 'object' || a === null) fail(where, `args must be an object with intermediateDim and numHeads, received ${String(a)}`);
+  // An argument not listed would be ignored (or half-applied) and missing from getConfig(): reject it.
+  assertKnownOptions(a, TRANSFORMER_ARG_NAMES, 'args', where);
   assertInteger(a.intermediateDim, 'intermediateDim', where);
   assertInteger(a.numHeads, 'numHeads', where);
   const dropout = a.dropout ?? 0;

@@ -9,6 +9,7 @@ import { assertBoolean, assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
 import type { AttentionCache } from '../attention/mha_core';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
+import { isSymbolicList, rejectRepeatedSymbolic } from '../core/symbolic_inputs';
 import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
 
@@ -51,6 +52,12 @@ export class TransformerDecoder extends tf.layers.Layer {
     this.settings = resolveTransformerArgs(own as unknown as TransformerArgs, WHERE);
   }
 
+  /** Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early). */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    if (isSymbolicList(inputs)) rejectRepeatedSymbolic(inputs, ['decoderSequence', 'encoderSequence'], WHERE);
+    return super.apply(inputs, kwargs);
+  }
+
   /** Builds from the decoder shape, or [decoder, encoder] shapes (adds cross-attention). */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as tf.Shape[];
@@ -85,20 +92,25 @@ export class TransformerDecoder extends tf.layers.Layer {
     assertBoolean(useCausalMask, 'useCausalMask', WHERE);
     const training = o.training ?? false;
     const selfMask = mergeMasks(o.decoderPaddingMask, o.decoderAttentionMask);
+    let crossMask: tf.Tensor | null = null;
     try {
       const s = this.settings;
       const self = this.selfAttn as AttentionBlock;
+      if (this.crossAttn && enc) {
+        crossMask = mergeMasks(o.encoderPaddingMask, o.encoderAttentionMask);
+        // Cross-attention's inputs are checked before self-attention appends to the cache:
+        // a bad encoderSequence or mask must leave the cache where it was.
+        this.crossAttn.attention.check(x, enc, enc, { attentionMask: crossMask });
+      }
       // The cache is checked (and only then updated) inside the attention call.
       return tf.tidy(() => {
         let h = self.apply(x, null, { attentionMask: selfMask, useCausalMask, training, cache: o.cache ?? null }, s);
-        if (this.crossAttn && enc) {
-          const crossMask = mergeMasks(o.encoderPaddingMask, o.encoderAttentionMask);
-          h = this.crossAttn.apply(h, enc, { attentionMask: crossMask, training }, s);
-        }
+        if (this.crossAttn && enc) h = this.crossAttn.apply(h, enc, { attentionMask: crossMask, training }, s);
         return (this.ffn as FeedForwardBlock).apply(h, s, training);
       });
     } finally {
       if (selfMask && selfMask !== o.decoderPaddingMask && selfMask !== o.decoderAttentionMask) selfMask.dispose();
+      if (crossMask && crossMask !== o.encoderPaddingMask && crossMask !== o.encoderAttentionMask) crossMask.dispose();
     }
   }
 

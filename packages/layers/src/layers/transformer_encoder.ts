@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
+import { isSymbolicList, rejectRepeatedSymbolic } from '../core/symbolic_inputs';
 import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
 
@@ -39,6 +40,12 @@ export class TransformerEncoder extends tf.layers.Layer {
     const [own, base] = splitLayerArgs(args as unknown as Record<string, unknown>);
     super(base);
     this.settings = resolveTransformerArgs(own as unknown as TransformerArgs, WHERE);
+  }
+
+  /** Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early). */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    if (isSymbolicList(inputs)) rejectRepeatedSymbolic(inputs, ['inputs', 'paddingMask'], WHERE);
+    return super.apply(inputs, kwargs);
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
