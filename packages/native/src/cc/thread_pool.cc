@@ -55,13 +55,17 @@ class Pool {
       job_ = &fn;
       total_ = n;
       next_.store(0);
-      busy_ = static_cast<int>(workers_.size());
+      open_ = true;
       ++generation_;
     }
     wake_.notify_all();
     drain(fn, n);
+    // Close the job: a worker that wakes up only now (a loaded machine can
+    // delay it by tens of ms) must not join, and we must not wait for it;
+    // only workers that joined while it was open are waited for.
     std::unique_lock<std::mutex> lock(mu_);
-    done_.wait(lock, [this] { return busy_ == 0; });
+    open_ = false;
+    done_.wait(lock, [this] { return active_ == 0; });
     job_ = nullptr;
   }
 
@@ -79,12 +83,14 @@ class Pool {
         wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
         if (stop_) return;
         seen = generation_;
+        if (!open_) continue;  // that job is already finished
+        ++active_;
         job = job_;
         n = total_;
       }
       drain(*job, n);
       std::lock_guard<std::mutex> lock(mu_);
-      if (--busy_ == 0) done_.notify_one();
+      if (--active_ == 0) done_.notify_one();
     }
   }
 
@@ -95,7 +101,8 @@ class Pool {
   const std::function<void(int64_t)>* job_ = nullptr;
   int64_t total_ = 0;
   std::atomic<int64_t> next_{0};
-  int busy_ = 0;
+  int active_ = 0;    // workers inside the current job
+  bool open_ = false;  // whether workers may still join the current job
   uint64_t generation_ = 0;
   bool stop_ = false;
 };
