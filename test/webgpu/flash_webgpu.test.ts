@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
-import { webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
+import { cachedPipelines, PIPELINE_CACHE_LIMIT, WebGpuBackend, webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
 import { compareWithReference, makeCase, Opt, Shape } from '../attention/flash_cases';
 
 const hasGpu = process.env.TESSERA_WEBGPU_ADAPTER === 'yes';
@@ -64,5 +64,29 @@ maybe('flash WGSL kernels [webgpu]: fallbacks and limits', () => {
     expect(() => flashAttention(fc.q, fc.k, fc.v)).toThrow(/one head of 'q' needs a 60-byte binding \(plus up to \d+ bytes of offset alignment\), over this device's maxStorageBufferBindingSize of 64 bytes/);
     expect(tf.memory().numTensors).toBe(before);
     fc.dispose();
+  });
+});
+
+maybe('flash WGSL kernels [webgpu]: pipelines', () => {
+  beforeAll(async () => {
+    await initBackend('webgpu');
+  });
+
+  it('option combinations of one kind share a pipeline; the cache stays bounded', () => {
+    const b = tf.backend() as unknown as WebGpuBackend;
+    const shape: Shape = { B: 1, H: 2, Hkv: 1, Tq: 6, Tk: 7, D: 3, Dv: 2 };
+    const run = (opts: Opt[]) => {
+      const fc = makeCase(shape, opts, 1);
+      compareWithReference(fc, undefined, { grads: false });
+      fc.dispose();
+    };
+    run(['causal']);
+    const before = cachedPipelines(b);
+    // causal/window are runtime bits of the same compiled "mask" program, D=3 and D=4 share padded registers.
+    run(['window']);
+    run(['causal', 'window']);
+    run(['causal']);
+    expect(cachedPipelines(b)).toBe(before);
+    expect(cachedPipelines(b)).toBeLessThanOrEqual(PIPELINE_CACHE_LIMIT);
   });
 });

@@ -7,11 +7,12 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dk (rw), 6 dv (rw), 7 aux, 8 uniforms.
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
  */
-import { flashCommonWgsl, FlashFlags } from './flash_wgsl';
+import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
 
 export const DKV_BK = 64;
 
-export function flashDkdvWgsl(f: FlashFlags, D: number, DV: number, BQ: number): string {
+export function flashDkdvWgsl(f: FlashFlags, rD: number, rDV: number, BQ: number): string {
+  const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -47,8 +48,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var dk: array<f32, D>;
   var dv: array<f32, DV>;
   if (valid) {
-    for (var d = 0u; d < D; d++) { k[d] = K[u.o1 + krow * D + d]; }
-    for (var d = 0u; d < DV; d++) { v[d] = V[u.o2 + krow * DV + d]; }
+    for (var d = 0u; d < D; d++) { k[d] = select(0.0, K[u.o1 + krow * ${RD} + d], d < ${RD}); }
+    for (var d = 0u; d < DV; d++) { v[d] = select(0.0, V[u.o2 + krow * ${RDV} + d], d < ${RDV}); }
   }
   let qr = queryRange(j0, j1);
   for (var g = 0u; g < u.G; g++) {
@@ -58,11 +59,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       workgroupBarrier();
       for (var x = lid; x < BQ * D; x += BK) {
         let i = t0 + i32(x / D);
-        Qs[x] = select(0.0, Q[u.o0 + (ql * u.Tq + u32(i)) * D + x % D], i < qr.y);
+        Qs[x] = select(0.0, Q[u.o0 + (ql * u.Tq + u32(i)) * ${RD} + x % D], i < qr.y && x % D < ${RD});
       }
       for (var x = lid; x < BQ * DV; x += BK) {
         let i = t0 + i32(x / DV);
-        Os[x] = select(0.0, DY[u.o3 + (ql * u.Tq + u32(i)) * DV + x % DV], i < qr.y);
+        Os[x] = select(0.0, DY[u.o3 + (ql * u.Tq + u32(i)) * ${RDV} + x % DV], i < qr.y && x % DV < ${RDV});
       }
       for (var x = lid; x < BQ * 2u; x += BK) {
         let i = t0 + i32(x / 2u);
@@ -92,8 +93,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
   if (valid) {
-    for (var d = 0u; d < D; d++) { DK[u.o5 + krow * D + d] = dk[d] * u.scale; }
-    for (var d = 0u; d < DV; d++) { DVO[u.o6 + krow * DV + d] = dv[d]; }
+    for (var d = 0u; d < ${RD}; d++) { DK[u.o5 + krow * ${RD} + d] = dk[d] * u.scale; }
+    for (var d = 0u; d < ${RDV}; d++) { DVO[u.o6 + krow * ${RDV} + d] = dv[d]; }
   }
 }`;
 }

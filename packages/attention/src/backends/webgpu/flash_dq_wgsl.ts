@@ -7,11 +7,12 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux, 7 uniforms.
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
-import { flashCommonWgsl, FlashFlags } from './flash_wgsl';
+import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
 
 export const DQ_BR = 64;
 
-export function flashDqWgsl(f: FlashFlags, D: number, DV: number, BC: number): string {
+export function flashDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
+  const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -47,23 +48,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var lse = 0.0;
   var delta = 0.0;
   if (valid) {
-    for (var d = 0u; d < D; d++) { q[d] = Q[u.o0 + row * D + d]; }
-    for (var d = 0u; d < DV; d++) { dO[d] = DY[u.o3 + row * DV + d]; }
+    for (var d = 0u; d < D; d++) { q[d] = select(0.0, Q[u.o0 + row * ${RD} + d], d < ${RD}); }
+    for (var d = 0u; d < DV; d++) { dO[d] = select(0.0, DY[u.o3 + row * ${RDV} + d], d < ${RDV}); }
     lse = ST[u.o4 + 2u * row];
     delta = ST[u.o4 + 2u * row + 1u];
   }
   let kr = keyRange(i0, i1);
-  let kBase = u.o1 + kvl * u.Tk * D;
-  let vBase = u.o2 + kvl * u.Tk * DV;
+  let kBase = u.o1 + kvl * u.Tk * ${RD};
+  let vBase = u.o2 + kvl * u.Tk * ${RDV};
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
     for (var x = lid; x < BC * D; x += BR) {
       let j = t0 + i32(x / D);
-      Ks[x] = select(0.0, K[kBase + u32(j) * D + x % D], j < kr.y);
+      Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < kr.y && x % D < ${RD});
     }
     for (var x = lid; x < BC * DV; x += BR) {
       let j = t0 + i32(x / DV);
-      Vs[x] = select(0.0, V[vBase + u32(j) * DV + x % DV], j < kr.y);
+      Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < kr.y && x % DV < ${RDV});
     }
     workgroupBarrier();
     if (valid) {
@@ -84,7 +85,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
   if (valid) {
-    for (var d = 0u; d < D; d++) { DQ[u.o5 + row * D + d] = dq[d] * u.scale; }
+    for (var d = 0u; d < ${RD}; d++) { DQ[u.o5 + row * ${RD} + d] = dq[d] * u.scale; }
   }
 }`;
 }

@@ -8,11 +8,12 @@
  * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux, 6 uniforms. Offsets o0..o4 are
  * the chunk's element offsets of q, k, v, out, lse.
  */
-import { enableSubgroups, flashCommonWgsl, FlashFlags, NEG } from './flash_wgsl';
+import { enableSubgroups, flashCommonWgsl, FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
 
 export const FWD_BR = 64;
 
-export function flashForwardWgsl(f: FlashFlags, D: number, DV: number, BC: number): string {
+export function flashForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
+  const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `${enableSubgroups(false)}
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -44,23 +45,23 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var q: array<f32, D>;
   var acc: array<f32, DV>;
   if (valid) {
-    for (var d = 0u; d < D; d++) { q[d] = Q[u.o0 + row * D + d]; }
+    for (var d = 0u; d < D; d++) { q[d] = select(0.0, Q[u.o0 + row * ${RD} + d], d < ${RD}); }
   }
   var m = ${NEG};
   var l = 0.0;
   var bad = false;
   let kr = keyRange(i0, i1);
-  let kBase = u.o1 + kvl * u.Tk * D;
-  let vBase = u.o2 + kvl * u.Tk * DV;
+  let kBase = u.o1 + kvl * u.Tk * ${RD};
+  let vBase = u.o2 + kvl * u.Tk * ${RDV};
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
     for (var x = lid; x < BC * D; x += BR) {
       let j = t0 + i32(x / D);
-      Ks[x] = select(0.0, K[kBase + u32(j) * D + x % D], j < kr.y);
+      Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < kr.y && x % D < ${RD});
     }
     for (var x = lid; x < BC * DV; x += BR) {
       let j = t0 + i32(x / DV);
-      Vs[x] = select(0.0, V[vBase + u32(j) * DV + x % DV], j < kr.y);
+      Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < kr.y && x % DV < ${RDV});
     }
     workgroupBarrier();
     if (valid) {
@@ -89,7 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   }
   if (valid) {
     let inv = select(0.0, 1.0 / l, l > 0.0);
-    for (var d = 0u; d < DV; d++) { OUT[u.o3 + row * DV + d] = select(acc[d] * inv, u.nan, bad); }
+    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(acc[d] * inv, u.nan, bad); }
     LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
   }
 }`;

@@ -6,7 +6,7 @@
 import { TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { TesseraFlashAttentionAttrs } from '../../kernel_names';
 import { Aux, packAux } from './aux';
-import type { FlashFlags } from './flash_wgsl';
+import { flagBits, FlashFlags } from './flash_wgsl';
 import { WebGpuBackend } from './gpu_backend';
 import { FlashUniforms } from './uniforms';
 
@@ -66,6 +66,9 @@ export function flashUniforms(c: FlashCall, unit0: number, offsets: number[]): F
     wl: c.attrs.windowLeft,
     wr: c.attrs.windowRight,
     aux: c.aux.offsets,
+    D: c.D,
+    Dv: c.Dv,
+    flags: flagBits(c.flags),
   };
 }
 

@@ -10,11 +10,13 @@
  * Bindings: 0 out, 1 dy, 2 lse, 3 dLse, 4 stats (rw, vec2 per row), 5 aux (unused), 6 uniforms.
  * Offsets: o0 out, o1 dy, o2 lse, o3 dLse, o4 stats (in f32 elements).
  */
-import { enableSubgroups, flashCommonWgsl, FlashFlags } from './flash_wgsl';
+import { enableSubgroups, flashCommonWgsl, FlashFlags, realDim } from './flash_wgsl';
 
 export const STATS_ROWS = 64;
 
-export function flashStatsWgsl(f: FlashFlags, DV: number, hasDLse: boolean, subgroups: boolean): string {
+export function flashStatsWgsl(f: FlashFlags, rDV: number, hasDLse: boolean, subgroups: boolean): string {
+  // Only global reads here: the real Dv (a literal for 64/128, else the uniform) keeps one pipeline for all small sizes.
+  const DV = realDim(rDV, 'u.rdv');
   const head = `${enableSubgroups(subgroups)}
 @group(0) @binding(0) var<storage, read> OUT: array<f32>;
 @group(0) @binding(1) var<storage, read> DY: array<f32>;
@@ -23,7 +25,6 @@ export function flashStatsWgsl(f: FlashFlags, DV: number, hasDLse: boolean, subg
 @group(0) @binding(4) var<storage, read_write> ST: array<f32>;
 @group(0) @binding(6) var<uniform> u: U;
 ${flashCommonWgsl(f, 5)}
-const DV = ${DV}u;
 fn finish(ul: u32, i: u32, dot: f32) {
   let r = ul * u.Tq + i;
   ST[u.o4 + 2u * r] = LSE[u.o2 + r];
@@ -38,9 +39,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let ul = wg.y;
   let i = wg.x * ${STATS_ROWS}u + lid;
   if (i >= u.Tq) { return; }
-  let base = (ul * u.Tq + i) * DV;
+  let base = (ul * u.Tq + i) * ${DV};
   var dot = 0.0;
-  for (var d = 0u; d < DV; d++) { dot += DY[u.o1 + base + d] * OUT[u.o0 + base + d]; }
+  for (var d = 0u; d < ${DV}; d++) { dot += DY[u.o1 + base + d] * OUT[u.o0 + base + d]; }
   finish(ul, i, dot);
 }`;
   }
@@ -57,8 +58,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     let i = subgroupShuffle(mine, L);
     var part = 0.0;
     if (i < u.Tq) {
-      let base = (ul * u.Tq + i) * DV;
-      for (var d = lane; d < DV; d += sgs) { part += DY[u.o1 + base + d] * OUT[u.o0 + base + d]; }
+      let base = (ul * u.Tq + i) * ${DV};
+      for (var d = lane; d < ${DV}; d += sgs) { part += DY[u.o1 + base + d] * OUT[u.o0 + base + d]; }
     }
     let dot = subgroupAdd(part);
     if (lane == L) { kept = dot; }

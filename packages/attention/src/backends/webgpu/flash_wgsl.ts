@@ -1,8 +1,15 @@
 /**
  * WGSL shared by the flash programs: the element mask, the score transform
- * and the analytic key/query ranges of causal and window masks. Options are
- * compile-time flags (one pipeline per combination), so a plain call has no
- * masking code at all. Semantics: impl/flash_types.ts.
+ * and the analytic key/query ranges of causal and window masks. Semantics:
+ * impl/flash_types.ts.
+ *
+ * Pipelines are compiled per (program, padded head sizes, two option bits):
+ * whether any mask is on and whether any score transform is on, so a plain
+ * call has no masking code at all. Which masks/transforms are on is a runtime
+ * bit set (uniform, so the branches are uniform and cheap). Compiling one
+ * pipeline per option combination and exact head size made hundreds of
+ * pipelines in the property suite (each a few MB of JIT code on lavapipe,
+ * never returned while the device lives).
  */
 import { FLASH_UNIFORMS_WGSL } from './uniforms';
 
@@ -15,6 +22,43 @@ export interface FlashFlags {
   alibi: boolean;
   softcap: boolean;
 }
+
+/** Runtime option bits (uniform `fl`). */
+export const FLAG_CAUSAL = 1;
+export const FLAG_WINDOW = 2;
+export const FLAG_KEYMASK = 4;
+export const FLAG_SEGMENTS = 8;
+export const FLAG_ALIBI = 16;
+export const FLAG_SOFTCAP = 32;
+
+/** The runtime bits of a call's flags. */
+export function flagBits(f: FlashFlags): number {
+  return (
+    (f.causal ? FLAG_CAUSAL : 0) |
+    (f.window ? FLAG_WINDOW : 0) |
+    (f.keyMask ? FLAG_KEYMASK : 0) |
+    (f.segments ? FLAG_SEGMENTS : 0) |
+    (f.alibi ? FLAG_ALIBI : 0) |
+    (f.softcap ? FLAG_SOFTCAP : 0)
+  );
+}
+
+/** The compile-time part of the flags (part of the pipeline key). */
+export const compiledFlags = (f: FlashFlags): { mask: boolean; mod: boolean } => ({
+  mask: f.causal || f.window || f.keyMask || f.segments,
+  mod: f.alibi || f.softcap,
+});
+
+/**
+ * Register-array size for a head size: small sizes share a few buckets (the
+ * programs loop over the padded size with zero padding, which keeps loop
+ * bounds constant and register arrays statically indexed); 16 and up are
+ * rounded to a multiple of 16 (64 and 128 exactly).
+ */
+export const padDim = (d: number): number => (d <= 4 ? 4 : d <= 8 ? 8 : Math.ceil(d / 16) * 16);
+
+/** WGSL expression of the real head size: a literal when no padding, else the uniform. */
+export const realDim = (d: number, uniform: 'u.rd' | 'u.rdv'): string => (padDim(d) === d ? `${d}u` : uniform);
 
 /** Below this a score is "masked" (the kernels never use -Infinity in arithmetic). */
 export const NEG = '-3.0e38';
@@ -30,24 +74,27 @@ export const enableSubgroups = (on: boolean): string => (on ? 'enable subgroups;
  *   queryRange(j0, j1) rows [x, y) that may see any key of [j0, j1)
  */
 export function flashCommonWgsl(f: FlashFlags, auxBinding: number): string {
+  const c = compiledFlags(f);
   return `${FLASH_UNIFORMS_WGSL}
 @group(0) @binding(${auxBinding}) var<storage, read> AUX: array<u32>;
 
+fn on(bit: u32) -> bool { return (u.fl & bit) != 0u; }
+
 fn allowed(b: u32, i: i32, j: i32) -> bool {
   var ok = true;
-  let c = i + i32(u.Tk) - i32(u.Tq);
-  ${f.causal ? 'ok = ok && j <= c;' : ''}
-  ${f.window ? 'if (u.wl >= 0) { ok = ok && j >= c - u.wl; } if (u.wr >= 0) { ok = ok && j <= c + u.wr; }' : ''}
-  ${f.keyMask ? 'ok = ok && AUX[u.auxKm + b * u.Tk + u32(j)] != 0u;' : ''}
-  ${f.segments ? 'ok = ok && AUX[u.auxSq + b * u.Tq + u32(i)] == AUX[u.auxSk + b * u.Tk + u32(j)];' : ''}
+  ${c.mask ? `let c = i + i32(u.Tk) - i32(u.Tq);
+  if (on(${FLAG_CAUSAL}u)) { ok = ok && j <= c; }
+  if (on(${FLAG_WINDOW}u)) { if (u.wl >= 0) { ok = ok && j >= c - u.wl; } if (u.wr >= 0) { ok = ok && j <= c + u.wr; } }
+  if (on(${FLAG_KEYMASK}u)) { ok = ok && AUX[u.auxKm + b * u.Tk + u32(j)] != 0u; }
+  if (on(${FLAG_SEGMENTS}u)) { ok = ok && AUX[u.auxSq + b * u.Tq + u32(i)] == AUX[u.auxSk + b * u.Tk + u32(j)]; }` : ''}
   return ok;
 }
 
 fn score(raw: f32, h: u32, i: i32, j: i32) -> vec2<f32> {
   var s = raw;
   var d = 1.0;
-  ${f.softcap ? 'let t = tanh(clamp(raw / u.softcap, -20.0, 20.0)); s = u.softcap * t; d = 1.0 - t * t;' : ''}
-  ${f.alibi ? 's = s - bitcast<f32>(AUX[u.auxSl + h]) * abs(f32(j - (i + i32(u.Tk) - i32(u.Tq))));' : ''}
+  ${c.mod ? `if (on(${FLAG_SOFTCAP}u)) { let t = tanh(clamp(raw / u.softcap, -20.0, 20.0)); s = u.softcap * t; d = 1.0 - t * t; }
+  if (on(${FLAG_ALIBI}u)) { s = s - bitcast<f32>(AUX[u.auxSl + h]) * abs(f32(j - (i + i32(u.Tk) - i32(u.Tq)))); }` : ''}
   return vec2<f32>(s, d);
 }
 
@@ -55,8 +102,8 @@ fn keyRange(i0: i32, i1: i32) -> vec2<i32> {
   let off = i32(u.Tk) - i32(u.Tq);
   var lo = 0;
   var hi = i32(u.Tk);
-  ${f.causal ? 'hi = min(hi, i1 + off);' : ''}
-  ${f.window ? 'if (u.wl >= 0) { lo = max(lo, i0 + off - u.wl); } if (u.wr >= 0) { hi = min(hi, i1 + off + u.wr); }' : ''}
+  if (on(${FLAG_CAUSAL}u)) { hi = min(hi, i1 + off); }
+  if (on(${FLAG_WINDOW}u)) { if (u.wl >= 0) { lo = max(lo, i0 + off - u.wl); } if (u.wr >= 0) { hi = min(hi, i1 + off + u.wr); } }
   return vec2<i32>(lo, max(lo, hi));
 }
 
@@ -64,15 +111,15 @@ fn queryRange(j0: i32, j1: i32) -> vec2<i32> {
   let off = i32(u.Tk) - i32(u.Tq);
   var lo = 0;
   var hi = i32(u.Tq);
-  ${f.causal ? 'lo = max(lo, j0 - off);' : ''}
-  ${f.window ? 'if (u.wr >= 0) { lo = max(lo, j0 - off - u.wr); } if (u.wl >= 0) { hi = min(hi, j1 + u.wl - off); }' : ''}
+  if (on(${FLAG_CAUSAL}u)) { lo = max(lo, j0 - off); }
+  if (on(${FLAG_WINDOW}u)) { if (u.wr >= 0) { lo = max(lo, j0 - off - u.wr); } if (u.wl >= 0) { hi = min(hi, j1 + u.wl - off); } }
   return vec2<i32>(lo, max(lo, hi));
 }
 `;
 }
 
-/** A short key for the flags, for labels. */
-export const flagKey = (f: FlashFlags): string =>
-  (Object.keys(f) as Array<keyof FlashFlags>)
-    .filter((k) => f[k])
-    .join('+') || 'plain';
+/** A short key for the compiled flags, for pipeline labels. */
+export const flagKey = (f: FlashFlags): string => {
+  const c = compiledFlags(f);
+  return [c.mask ? 'mask' : '', c.mod ? 'mod' : ''].filter(Boolean).join('+') || 'plain';
+};

@@ -62,18 +62,32 @@ export function limitsOf(b: WebGpuBackend): { maxBinding: number; maxBuffer: num
   };
 }
 
-/** A compiled compute pipeline for `code` (entry point `main`), cached per device. */
+/**
+ * Most pipelines kept per device (least recently used dropped first). A
+ * pipeline is a few MB of JIT code on lavapipe; Dawn frees one once nothing
+ * references it. Real workloads use a handful; the bound matters for suites
+ * that sweep shapes and options.
+ */
+export const PIPELINE_CACHE_LIMIT = 96;
+
+/** A compiled compute pipeline for `code` (entry point `main`), cached per device (LRU). */
 export function pipelineFor(b: WebGpuBackend, label: string, code: string): any {
   let m = cache.get(b.device);
   if (!m) cache.set(b.device, (m = new Map()));
   let p = m.get(code);
-  if (!p) {
+  if (p) {
+    m.delete(code); // re-insert: Map order is the recency order
+  } else {
     const module = b.device.createShaderModule({ code, label });
     p = b.device.createComputePipeline({ layout: 'auto', label, compute: { module, entryPoint: 'main' } });
-    m.set(code, p);
+    while (m.size >= PIPELINE_CACHE_LIMIT) m.delete(m.keys().next().value as string);
   }
+  m.set(code, p);
   return p;
 }
+
+/** Pipelines cached for this backend's device (tests check the bound). */
+export const cachedPipelines = (b: WebGpuBackend): number => cache.get(b.device)?.size ?? 0;
 
 /** The buffer of a tensor on this backend (uploaded first if it still lives on the CPU). */
 export function bufferOf(b: WebGpuBackend, t: TensorInfo): GPUBufferT {

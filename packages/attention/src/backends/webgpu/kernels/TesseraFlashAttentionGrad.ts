@@ -10,7 +10,7 @@ import { DKV_BK, flashDkdvWgsl } from '../flash_dkdv_wgsl';
 import { DQ_BR, flashDqWgsl } from '../flash_dq_wgsl';
 import { checkGrid, flashCall, flashUniforms, releaseAux, tileRows } from '../flash_launch';
 import { flashStatsWgsl, STATS_ROWS } from '../flash_stats_wgsl';
-import { flagKey } from '../flash_wgsl';
+import { flagKey, padDim } from '../flash_wgsl';
 import { dispatch, limitsOf, makeOutput, pipelineFor, WebGpuBackend } from '../gpu_backend';
 import { planChunks, UnitTensor } from '../plan';
 import { packFlashUniforms } from '../uniforms';
@@ -24,8 +24,8 @@ export const flashAttentionGradWebGpu: KernelFunc = ({ inputs, backend, attrs })
   const [B, H, Tq, D] = ins.q!.shape;
   const [, Hkv, Tk] = ins.k!.shape;
   const Dv = ins.v!.shape[3];
-  const BC = tileRows(WHERE, lim.sharedBytes, D + Dv, 32);
-  const BQ = tileRows(WHERE, lim.sharedBytes, D + Dv + 2, 32);
+  const BC = tileRows(WHERE, lim.sharedBytes, padDim(D) + padDim(Dv), 32);
+  const BQ = tileRows(WHERE, lim.sharedBytes, padDim(D) + padDim(Dv) + 2, 32);
   checkGrid(WHERE, Math.ceil(Tq / DQ_BR), lim.maxGroups, 'query tiles');
   checkGrid(WHERE, Math.ceil(Tk / DKV_BK), lim.maxGroups, 'key tiles');
   const hasDLse = !!ins.dLse && util.sizeFromShape(ins.dLse.shape) > 0;
@@ -47,7 +47,9 @@ export const flashAttentionGradWebGpu: KernelFunc = ({ inputs, backend, attrs })
   };
   try {
     // (1) per-row stats over (b, h) units.
-    run(`TesseraFlashStats_${key}`, flashStatsWgsl(c.flags, Dv, hasDLse, lim.subgroups), B * H, [
+    // The stats pass applies no mask: compiled without the mask/score code (fewer pipelines).
+    const none = { causal: false, window: false, keyMask: false, segments: false, alibi: false, softcap: false };
+    run(`TesseraFlashStats`, flashStatsWgsl(none, Dv, hasDLse, lim.subgroups), B * H, [
       { name: 'out', tensor: ins.out!, perUnit: Tq * Dv, map: same },
       { name: 'dy', tensor: ins.dy!, perUnit: Tq * Dv, map: same },
       { name: 'lse', tensor: ins.lse!, perUnit: Tq, map: same },
