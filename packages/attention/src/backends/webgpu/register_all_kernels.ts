@@ -5,6 +5,8 @@
 import { KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { flashAttentionWebGpuConfig } from './kernels/TesseraFlashAttention';
 import { flashAttentionGradWebGpuConfig } from './kernels/TesseraFlashAttentionGrad';
+import { linearAttentionWebGpuConfig } from './kernels/TesseraLinearAttention';
+import { linearAttentionGradWebGpuConfig } from './kernels/TesseraLinearAttentionGrad';
 
 /** Replaces the host-path registration (a plain second registration would warn). */
 function replace(config: KernelConfig): void {
@@ -19,3 +21,7 @@ function replace(config: KernelConfig): void {
 // --- flash attention ---
 replace(flashAttentionWebGpuConfig);
 replace(flashAttentionGradWebGpuConfig);
+
+// --- linear attention ---
+replace(linearAttentionWebGpuConfig);
+replace(linearAttentionGradWebGpuConfig);
