@@ -39,7 +39,7 @@ const cases: Array<[Ctor, Record<string, unknown>, Record<string, unknown>]> = [
       numHeads: 4, keyDim: 6, valueDim: 5, dropout: 0.25, useBias: false, outputShape: 7, kernelInitializer: kInit, biasInitializer: bInit,
       kernelRegularizer: kReg, biasRegularizer: bReg, kernelConstraint: kCon, biasConstraint: bCon, seed: 9, numKeyValueHeads: 2,
       attention: 'sparse', attentionOptions: { window: [3, 0], scale: 0.5, softcap: 30, sparse: { blockSize: 16, globalTokens: [0, 1] } },
-      positional: 'rope', ropeMaxWavelength: 500, ropeScalingFactor: 2,
+      positional: 'rope', ropeMaxWavelength: 500, ropeScalingFactor: 2, useCausalMask: true,
     },
     { kernelInitializer: ser(kInit), biasInitializer: ser(bInit), kernelRegularizer: ser(kReg), biasRegularizer: ser(bReg), kernelConstraint: ser(kCon), biasConstraint: ser(bCon) },
   ],

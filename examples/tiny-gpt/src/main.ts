@@ -88,7 +88,8 @@ async function main(args: Args): Promise<void> {
 
   const dir = args.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-tiny-gpt-'));
   const reloaded = await saveAndReload(gpt, dir);
-  const probe = data.batch(4, T, new Rng(5)).x; // [4, T] windows of the text
+  const { x: probe, y: probeTargets } = data.batch(4, T, new Rng(5)); // [4, T] windows of the text
+  probeTargets.dispose(); // only the inputs are compared; the targets would leak
   const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(gpt.logits(probe), reloaded.predict(probe) as tf.Tensor))).dataSync()[0]);
   console.log(`Saved to file://${dir} and reloaded: max |logit difference| = ${diff}.`);
   tf.dispose(probe);

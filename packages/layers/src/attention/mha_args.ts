@@ -46,6 +46,13 @@ export interface MultiHeadAttentionArgs {
   ropeMaxWavelength?: number;
   /** Tessera: RoPE position scaling factor; default 1. */
   ropeScalingFactor?: number;
+  /**
+   * Keras's call argument `use_causal_mask` as a constructor argument (query i sees keys
+   * j <= i), so that functional models (`tf.model`, predict/fit) are causal: tfjs-layers
+   * does not apply call options of a symbolic call. A call's `useCausalMask` is OR-ed with
+   * it in eager calls: causal = useCausalMask (constructor) || useCausalMask (call). Default false.
+   */
+  useCausalMask?: boolean;
 }
 
 /** Validated arguments with defaults applied. */
@@ -63,13 +70,14 @@ export interface MhaSettings {
   positional: Positional;
   ropeMaxWavelength: number;
   ropeScalingFactor: number;
+  useCausalMask: boolean;
   weights: WeightSettings;
 }
 
 export const MHA_ARG_NAMES = [
   'numHeads', 'keyDim', 'valueDim', 'dropout', 'useBias', 'outputShape', 'kernelInitializer', 'biasInitializer',
   'kernelRegularizer', 'biasRegularizer', 'kernelConstraint', 'biasConstraint', 'seed', 'numKeyValueHeads',
-  'attention', 'attentionOptions', 'positional', 'ropeMaxWavelength', 'ropeScalingFactor',
+  'attention', 'attentionOptions', 'positional', 'ropeMaxWavelength', 'ropeScalingFactor', 'useCausalMask',
 ] as const;
 
 /** Kernel/bias settings shared by every Tessera layer with projections. */
@@ -132,6 +140,8 @@ export function resolveMhaArgs(args: MultiHeadAttentionArgs, where: string): Mha
   assertPositive(ropeMaxWavelength, 'ropeMaxWavelength', where);
   const ropeScalingFactor = args.ropeScalingFactor ?? 1;
   assertPositive(ropeScalingFactor, 'ropeScalingFactor', where);
+  const useCausalMask = args.useCausalMask ?? false;
+  assertBoolean(useCausalMask, 'useCausalMask', where);
   if (positional === 'rope' && args.keyDim % 2 !== 0) fail(where, `positional 'rope' needs an even keyDim, received keyDim ${args.keyDim}`);
   if (attention === 'linear' && positional === 'alibi') fail(where, "positional 'alibi' is a score bias and linear attention has no scores; use 'rope' or 'none' with attention 'linear'");
   return {
@@ -148,6 +158,7 @@ export function resolveMhaArgs(args: MultiHeadAttentionArgs, where: string): Mha
     positional,
     ropeMaxWavelength,
     ropeScalingFactor,
+    useCausalMask,
     weights: resolveWeightSettings(args as unknown as Record<string, unknown>, where),
   };
 }
@@ -168,6 +179,7 @@ export function mhaConfig(s: MhaSettings): tf.serialization.ConfigDict {
     positional: s.positional,
     ropeMaxWavelength: s.ropeMaxWavelength,
     ropeScalingFactor: s.ropeScalingFactor,
+    useCausalMask: s.useCausalMask,
     ...weightSettingsConfig(s.weights),
   };
 }

@@ -22,7 +22,10 @@ import { SparseMasks } from './sparse_masks';
 export interface MhaCallOptions {
   /** [B, Tq, Tk] (Keras) or [B, Tk] padding mask; true/1 = may attend. */
   attentionMask?: tf.Tensor | null;
-  /** Keras causal mask: query i sees keys j <= i (bottom-right aligned when decoding with a cache). */
+  /**
+   * Keras causal mask: query i sees keys j <= i (bottom-right aligned when decoding with a cache).
+   * OR-ed with the constructor's useCausalMask: either one makes the call causal.
+   */
   useCausalMask?: boolean;
   /** Also return the attention probabilities [B, H, Tq, Tk] (runs the reference path). */
   returnAttentionScores?: boolean;
@@ -135,7 +138,7 @@ export class MhaCore {
       if (staged) ({ k, v } = staged);
       const [B, , Tq] = q.shape as number[];
       const Tk = k.shape[2] as number;
-      const mask = toKernelMask({ attentionMask: o.attentionMask ?? null, useCausalMask: o.useCausalMask ?? false, bottomRight: cache !== null, B, Tq, Tk, where: this.where });
+      const mask = toKernelMask({ attentionMask: o.attentionMask ?? null, useCausalMask: s.useCausalMask || (o.useCausalMask ?? false), bottomRight: cache !== null, B, Tq, Tk, where: this.where });
       const requested = cache && s.attention === 'sparse' ? 'flash' : s.attention;
       const r = dispatchAttention({
         requested,

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fail, formatValue } from '@tessera/tensor';
 import type { AttentionCache } from '../attention/mha_core';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
+import { absentRule, rejectDroppedSymbolicOptions, SymbolicOptionRule } from '../core/symbolic_call_options';
 import { dedupeAttentionInputs, isSymbolicList } from '../core/symbolic_inputs';
 import type { AttentionRun } from './dispatch';
 import { MhaSettings, MultiHeadAttentionArgs, mhaConfig, resolveMhaArgs } from './mha_args';
@@ -27,7 +28,11 @@ export interface MultiHeadAttentionCallArgs extends MhaCallOptions {
  *
  * Inputs: a query tensor [B, Tq, dim] (self-attention), or a list
  * `[query, value]`, `[query, value, key]` or `[query, value, key, attentionMask]`
- * (the functional API passes several symbolic inputs as a list). Output
+ * (the functional API passes several symbolic inputs as a list). Call options
+ * (`useCausalMask`, `attentionMask`, `returnAttentionScores`, `cache`, `training`) apply to
+ * eager calls; a symbolic call that passes one with an effect throws, because
+ * tfjs-layers' predict/fit would ignore it. Causal = constructor `useCausalMask` ||
+ * call `useCausalMask`. Output
  * [B, Tq, outputShape ?? dim]; with `returnAttentionScores` (eager calls) a pair
  * `[output, scores]`, scores [B, numHeads, Tq, Tk].
  *
@@ -42,7 +47,12 @@ export interface MultiHeadAttentionCallArgs extends MhaCallOptions {
  * const v = tf.input({ shape: [24, 32] });
  * const mha = multiHeadAttention({ numHeads: 4, keyDim: 8 });
  * const model = tf.model({ inputs: [q, v], outputs: mha.apply([q, v]) as tf.SymbolicTensor });
- * // eager, causal self-attention with GQA on the flash kernel:
+ * // causal self-attention in a functional model (predict/fit): a constructor argument,
+ * // since tfjs-layers does not apply a symbolic call's options (they are refused):
+ * const x = tf.input({ shape: [16, 32] });
+ * const causal = multiHeadAttention({ numHeads: 4, keyDim: 8, useCausalMask: true });
+ * const lm = tf.model({ inputs: x, outputs: causal.apply(x) as tf.SymbolicTensor });
+ * // eager, causal self-attention with GQA on the flash kernel (the call option works eagerly):
  * const gqa = multiHeadAttention({ numHeads: 8, numKeyValueHeads: 2, keyDim: 16 });
  * const y = gqa.apply(tf.randomNormal([2, 64, 128]), { useCausalMask: true }) as tf.Tensor;
  * gqa.lastAttentionPath; // 'flash'
@@ -62,9 +72,30 @@ export class MultiHeadAttention extends tf.layers.Layer {
    * Keras's self-attention call `mha.apply([x, x])` (also `[x, x, x]`, `[q, v, v]`) in
    * the functional API reaches the graph with each tensor listed once: tfjs-layers'
    * executor disposes a tensor listed twice too early (see core/symbolic_inputs.ts).
+   * A symbolic call refuses call options that predict/fit would drop
+   * (core/symbolic_call_options.ts): use the constructor's `useCausalMask`, and pass
+   * value, key and attentionMask in the input list.
    */
   override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectDroppedSymbolicOptions(inputs, kwargs, this.symbolicRules(), 'MultiHeadAttention');
     return super.apply(isSymbolicList(inputs) ? dedupeAttentionInputs(inputs, 'MultiHeadAttention') : inputs, kwargs);
+  }
+
+  /** What each call option needs in a functional model. */
+  private symbolicRules(): Record<string, SymbolicOptionRule> {
+    const asInput = (name: string) => absentRule(`Pass ${name} in the input list instead: mha.apply([query, value, key, attentionMask]) (a model input or any symbolic tensor).`);
+    return {
+      useCausalMask: {
+        // Effective causal = constructor || call: false, or true on a causal layer, changes nothing.
+        noEffect: (v) => v === false || (v === true && this.settings.useCausalMask),
+        remedy: 'Construct the layer with useCausalMask: true instead: multiHeadAttention({ ..., useCausalMask: true }).',
+      },
+      attentionMask: asInput('the attentionMask'),
+      value: asInput('value'),
+      key: asInput('key'),
+      returnAttentionScores: { noEffect: (v) => v === false, remedy: 'The scores are available from eager calls only: mha.apply(tensors, { returnAttentionScores: true }).' },
+      cache: absentRule('KV-cache decoding runs on eager calls only: mha.apply(newTokens, { cache }).'),
+    };
   }
 
   /** Builds from the query shape, or [query, value, key?, mask?] shapes. */

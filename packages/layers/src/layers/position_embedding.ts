@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertInteger, assertKnownOptions, assertRank, fail } from '@tessera/tensor';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { getInitializer, InitializerId, serialize } from '../util/serial';
-import { startIndexOf } from './position_args';
+import { rejectSymbolicStartIndex, startIndexOf } from './position_args';
 
 export interface PositionEmbeddingArgs {
   /** Longest sequence (rows of the table). */
@@ -47,6 +47,12 @@ export class PositionEmbedding extends tf.layers.Layer {
     if (typeof d !== 'number') fail(WHERE, `inputs must have a known last dimension, received shape ${JSON.stringify(s)}`);
     this.table = addWeightOf(this)('embeddings', [this.sequenceLength, d], this.initializer);
     this.built = true;
+  }
+
+  /** Refuses a symbolic call's startIndex, which predict/fit would not apply. */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectSymbolicStartIndex(inputs, kwargs, WHERE);
+    return super.apply(inputs, kwargs);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { assertInteger, assertKnownOptions, assertPositive } from '@tessera/tensor';
 import { applyRotary } from '../attention/rope';
 import { LayerArgs, splitLayerArgs } from '../core/layer_args';
-import { startIndexOf } from './position_args';
+import { rejectSymbolicStartIndex, startIndexOf } from './position_args';
 
 export interface RotaryEmbeddingArgs {
   /** Default 10000. */
@@ -49,6 +49,12 @@ export class RotaryEmbedding extends tf.layers.Layer {
     assertPositive(this.scalingFactor, 'scalingFactor', WHERE);
     assertInteger(this.sequenceAxis, 'sequenceAxis', WHERE, -8);
     assertInteger(this.featureAxis, 'featureAxis', WHERE, -8);
+  }
+
+  /** Refuses a symbolic call's startIndex, which predict/fit would not apply. */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectSymbolicStartIndex(inputs, kwargs, WHERE);
+    return super.apply(inputs, kwargs);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertKnownOptions, assertPositive, assertRank } from '@tessera/tensor';
 import { LayerArgs, splitLayerArgs } from '../core/layer_args';
-import { startIndexOf } from './position_args';
+import { rejectSymbolicStartIndex, startIndexOf } from './position_args';
 
 export interface SinusoidalPositionEncodingArgs {
   /** Longest wavelength; default 10000. */
@@ -41,6 +41,12 @@ export class SinusoidalPositionEncoding extends tf.layers.Layer {
     assertKnownOptions(own, ['maxWavelength'], 'args', WHERE);
     this.maxWavelength = (own as SinusoidalPositionEncodingArgs).maxWavelength ?? 10000;
     assertPositive(this.maxWavelength, 'maxWavelength', WHERE);
+  }
+
+  /** Refuses a symbolic call's startIndex, which predict/fit would not apply. */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectSymbolicStartIndex(inputs, kwargs, WHERE);
+    return super.apply(inputs, kwargs);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {

@@ -11,7 +11,7 @@ import { assertBoolean, assertInteger, assertKnownOptions, assertRank, fail } fr
 import { embeddingLookup } from '../core/embedding_lookup';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
 import { getInitializer, InitializerId, serialize } from '../util/serial';
-import { startIndexOf } from './position_args';
+import { rejectSymbolicStartIndex, startIndexOf } from './position_args';
 
 export interface TokenAndPositionEmbeddingArgs {
   vocabularySize: number;
@@ -75,6 +75,12 @@ export class TokenAndPositionEmbedding extends tf.layers.Layer {
   get tokenEmbeddings(): tf.LayerVariable {
     if (!this.tokens) fail(WHERE, 'layer is not built');
     return this.tokens;
+  }
+
+  /** Refuses a symbolic call's startIndex, which predict/fit would not apply. */
+  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectSymbolicStartIndex(inputs, kwargs, WHERE);
+    return super.apply(inputs, kwargs);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {

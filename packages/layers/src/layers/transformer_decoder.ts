@@ -9,13 +9,27 @@ import { assertBoolean, assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
 import type { AttentionCache } from '../attention/mha_core';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
+import { absentRule, rejectDroppedSymbolicOptions } from '../core/symbolic_call_options';
 import { isSymbolicList, rejectRepeatedSymbolic } from '../core/symbolic_inputs';
 import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
 
 const WHERE = 'TransformerDecoder';
 
-/** Call kwargs (KerasHub's names, plus the cache). */
+const EAGER_ONLY = 'Masks of TransformerDecoder can be given to eager calls only (its functional inputs are [decoderSequence, encoderSequence]).';
+/** What each call option needs in a functional model. */
+const SYMBOLIC_RULES = {
+  // Causal is the default (KerasHub): true changes nothing, false would be dropped.
+  useCausalMask: { noEffect: (v: unknown) => v === true, remedy: 'A functional model always runs the decoder causally (the default); call it eagerly for non-causal self-attention.' },
+  encoderSequence: absentRule('Pass the encoder sequence as the second input instead: dec.apply([decoderSequence, encoderSequence]).'),
+  decoderPaddingMask: absentRule(EAGER_ONLY),
+  decoderAttentionMask: absentRule(EAGER_ONLY),
+  encoderPaddingMask: absentRule(EAGER_ONLY),
+  encoderAttentionMask: absentRule(EAGER_ONLY),
+  cache: absentRule('KV-cache decoding runs on eager calls only: dec.apply(newTokens, { cache }).'),
+};
+
+/** Call kwargs (KerasHub's names, plus the cache); eager calls only (a symbolic call refuses them). */
 export interface TransformerDecoderCallArgs {
   encoderSequence?: tf.Tensor | null;
   decoderPaddingMask?: tf.Tensor | null;
@@ -52,8 +66,13 @@ export class TransformerDecoder extends tf.layers.Layer {
     this.settings = resolveTransformerArgs(own as unknown as TransformerArgs, WHERE);
   }
 
-  /** Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early). */
+  /**
+   * Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early),
+   * and symbolic call options that predict/fit would drop (core/symbolic_call_options.ts):
+   * in a functional model the layer is causal and the encoder sequence is the second input.
+   */
   override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectDroppedSymbolicOptions(inputs, kwargs, SYMBOLIC_RULES, WHERE);
     if (isSymbolicList(inputs)) rejectRepeatedSymbolic(inputs, ['decoderSequence', 'encoderSequence'], WHERE);
     return super.apply(inputs, kwargs);
   }

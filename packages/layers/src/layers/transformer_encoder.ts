@@ -7,13 +7,20 @@ import * as tf from '@tensorflow/tfjs';
 import { assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
 import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
+import { absentRule, rejectDroppedSymbolicOptions } from '../core/symbolic_call_options';
 import { isSymbolicList, rejectRepeatedSymbolic } from '../core/symbolic_inputs';
 import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
 
 const WHERE = 'TransformerEncoder';
 
-/** Call kwargs. */
+/** What each call option needs in a functional model. */
+const SYMBOLIC_RULES = {
+  paddingMask: absentRule('Pass the padding mask as the second input instead: enc.apply([inputs, paddingMask]).'),
+  attentionMask: absentRule('An attentionMask [B, T, T] can be given to eager calls only; in a functional model pass a padding mask as the second input: enc.apply([inputs, paddingMask]).'),
+};
+
+/** Call kwargs (eager calls; in a functional model the padding mask is the second input). */
 export interface TransformerEncoderCallArgs {
   /** [B, T]: 1 = real token, 0 = padding. */
   paddingMask?: tf.Tensor | null;
@@ -28,6 +35,9 @@ export interface TransformerEncoderCallArgs {
  * const x = tf.input({ shape: [32, 16] });
  * const model = tf.model({ inputs: x, outputs: enc.apply(x) as tf.SymbolicTensor });
  * enc.apply(tf.randomNormal([2, 32, 16]), { paddingMask: tf.ones([2, 32]) });
+ * // functional model with padding: the mask is an input (a symbolic call's options would be dropped by predict/fit)
+ * const pad = tf.input({ shape: [32] });
+ * const padded = tf.model({ inputs: [x, pad], outputs: enc.apply([x, pad]) as tf.SymbolicTensor });
  */
 export class TransformerEncoder extends tf.layers.Layer {
   static className = 'TesseraTransformerEncoder';
@@ -42,8 +52,13 @@ export class TransformerEncoder extends tf.layers.Layer {
     this.settings = resolveTransformerArgs(own as unknown as TransformerArgs, WHERE);
   }
 
-  /** Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early). */
+  /**
+   * Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early),
+   * and symbolic call options that predict/fit would drop (core/symbolic_call_options.ts):
+   * in a functional model pass the padding mask as the second input, `[inputs, paddingMask]`.
+   */
   override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
+    rejectDroppedSymbolicOptions(inputs, kwargs, SYMBOLIC_RULES, WHERE);
     if (isSymbolicList(inputs)) rejectRepeatedSymbolic(inputs, ['inputs', 'paddingMask'], WHERE);
     return super.apply(inputs, kwargs);
   }
@@ -57,6 +72,11 @@ export class TransformerEncoder extends tf.layers.Layer {
     this.attn = new AttentionBlock(add, 'self_attention', this.settings, d, d, WHERE, true);
     this.ffn = new FeedForwardBlock(add, this.settings, d);
     this.built = true;
+  }
+
+  /** One output shaped like `inputs` (also for `[inputs, paddingMask]`: the mask is not an output). */
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
