@@ -134,7 +134,11 @@ static void sgemm(const GemmArgs& g) {
   const int64_t ars = g.transA ? 1 : K, acs = g.transA ? M : 1;
   const int64_t brs = g.transB ? 1 : N, bcs = g.transB ? K : 1;
   // Tiles: MC rows x NC columns of C; halve NC while there are too few tasks to share.
-  const int64_t MC = GMR * ((120 + GMR - 1) / GMR);
+  // MC: ~120 rows, balanced over the row tiles and allowed to grow ~15% to save a tile: every row
+  // tile packs the whole B block again, so M = 256 as 126 + 126 + 4 rows paid a third of the B
+  // packing for 4 rows (weight gradients have M = 256 and K = 4096).
+  const int64_t mTiles = std::max<int64_t>(1, (M + 137) / 138);
+  const int64_t MC = GMR * (((M + mTiles - 1) / mTiles + GMR - 1) / GMR);
   int64_t NC = GNR * ((512 + GNR - 1) / GNR);
   const int threads = numThreads();
   const int64_t mT = (M + MC - 1) / MC;
