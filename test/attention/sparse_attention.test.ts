@@ -23,9 +23,10 @@ import {
   slidingWindow,
 } from '@tessera/attention';
 import { describeEachBackend } from '../helpers/backends';
+import { describeSparseEngines } from '../webgpu/engines'; // one pass on webgpu (WGSL ignores the engine)
 import { checkGradients } from '../helpers/gradcheck';
 import { expectNoLeaks } from '../helpers/leaks';
-import { describeEachEngine, Dims, expectMatchesReference, makeQkv } from './sparse_helpers';
+import { Dims, expectMatchesReference, makeQkv } from './sparse_helpers';
 
 const sq = (T: number, extra: Partial<Dims> = {}): Dims => ({ B: 1, H: 2, Hkv: 2, Tq: T, Tk: T, D: 8, Dv: 8, ...extra });
 
@@ -52,8 +53,8 @@ const CASES: Array<[string, () => BlockMask, Dims]> = [
   ['window, one block covers everything', () => slidingWindow({ left: 5, right: 5 }, { Tq: 12, Tk: 16, blockSize: 16 }), sq(12, { Tk: 16 })],
 ];
 
-describeEachBackend('blockSparseAttention', () => {
-  describeEachEngine(() => {
+describeEachBackend('blockSparseAttention', (backend) => {
+  describeSparseEngines(backend, () => {
     it.each(CASES)('%s: forward and gradients equal the reference', (_label, make, dims) => {
       const mask = make();
       try {

@@ -9,14 +9,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import { blockSparseAttention, slidingWindow } from '@tessera/attention';
 import { measurePeak } from '@tessera/tensor';
 import { describeEachBackend } from '../helpers/backends';
-import { describeEachEngine, makeQkv } from './sparse_helpers';
+import { describeSparseEngines } from '../webgpu/engines'; // one pass on webgpu (WGSL ignores the engine)
+import { makeQkv } from './sparse_helpers';
 
 const n = 16384;
 const D = 64;
 const GiB = 1024 ** 3;
 
-describeEachBackend('blockSparseAttention memory', () => {
-  describeEachEngine(() => {
+describeEachBackend('blockSparseAttention memory', (backend) => {
+  describeSparseEngines(backend, () => {
     it('forward and backward at n=16384, window 256, H=1, D=64 stay O(n), far below one dense score matrix (1 GiB)', async () => {
       const mask = slidingWindow({ left: 128, right: 128 }, { Tq: n, blockSize: 64 });
       const { q, k, v, dispose } = makeQkv({ B: 1, H: 1, Hkv: 1, Tq: n, Tk: n, D, Dv: D }, 1);

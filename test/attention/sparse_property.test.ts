@@ -22,7 +22,8 @@ import {
 } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 import { describeEachBackend } from '../helpers/backends';
-import { describeEachEngine, Dims, expectBlockInvariant, expectMatchesOracle, expectMatchesReference, oracles } from './sparse_helpers';
+import { describeSparseEngines } from '../webgpu/engines'; // one pass on webgpu (WGSL ignores the engine)
+import { Dims, expectBlockInvariant, expectMatchesOracle, expectMatchesReference, oracles } from './sparse_helpers';
 
 const CASES = 200;
 
@@ -119,8 +120,8 @@ function drawCase(seed: number): { dims: Dims; bs: number; options: BlockSparseA
   return { dims, bs, options };
 }
 
-describeEachBackend('blockSparseAttention property suite', () => {
-  describeEachEngine(() => {
+describeEachBackend('blockSparseAttention property suite', (backend) => {
+  describeSparseEngines(backend, () => {
     it(`${CASES} random masks and shapes match their oracles and the reference (forward and gradients)`, () => {
       for (let c = 0; c < CASES; c++) {
         const seed = 1000 + c;

@@ -26,7 +26,7 @@ export interface WebGpuBackend {
   computePassEncoder: any;
   dispatchCountInPass: number;
   uploadToGPU(dataId: object): void;
-  makeTensorInfo(shape: number[], dtype: DataType): TensorInfo;
+  makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array): TensorInfo;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
@@ -38,6 +38,8 @@ export interface Binding {
   tensor: TensorInfo | null;
   offset: number;
   size: number;
+  /** A buffer Tessera owns (e.g. a BlockMask's cached block lists) instead of a tensor's. */
+  buffer?: GPUBufferT;
 }
 
 const cache = new WeakMap<GPUDeviceT, Map<string, any>>();
@@ -117,6 +119,7 @@ export function dispatch(b: WebGpuBackend, pipeline: any, bindings: Binding[], u
   b.queue.writeBuffer(ubo, 0, uniforms);
   b.uniformPendingDisposal.push(ubo);
   const entries = bindings.map((x, i) => {
+    if (x.buffer) return { binding: i, resource: { buffer: x.buffer, offset: x.offset, size: x.size } };
     if (!x.tensor || x.size === 0) return { binding: i, resource: { buffer: dummy, offset: 0, size: 16 } };
     b.commandQueueOwnedIds.add(x.tensor.dataId);
     return { binding: i, resource: { buffer: bufferOf(b, x.tensor), offset: x.offset, size: x.size } };

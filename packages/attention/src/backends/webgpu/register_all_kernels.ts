@@ -3,6 +3,8 @@
  * shared host-path registration (register.ts), so these replace it there.
  */
 import { KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { blockSparseAttentionWebGpuConfig } from './kernels/TesseraBlockSparseAttention';
+import { blockSparseAttentionGradWebGpuConfig } from './kernels/TesseraBlockSparseAttentionGrad';
 import { flashAttentionWebGpuConfig } from './kernels/TesseraFlashAttention';
 import { flashAttentionGradWebGpuConfig } from './kernels/TesseraFlashAttentionGrad';
 import { linearAttentionWebGpuConfig } from './kernels/TesseraLinearAttention';
@@ -25,3 +27,7 @@ replace(flashAttentionGradWebGpuConfig);
 // --- linear attention ---
 replace(linearAttentionWebGpuConfig);
 replace(linearAttentionGradWebGpuConfig);
+
+// --- block-sparse attention ---
+replace(blockSparseAttentionWebGpuConfig);
+replace(blockSparseAttentionGradWebGpuConfig);

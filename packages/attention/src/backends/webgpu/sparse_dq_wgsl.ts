@@ -1,0 +1,95 @@
+/**
+ * Block-sparse backward, dQ: the forward's walk over a query block's key
+ * blocks, recomputing p_ij = exp(s_ij - lse_i) (FlashAttention-2, Algorithm 2):
+ *   ds_ij = p_ij (dO_i . v_j - delta_i) ds/draw,   dq_i = scale * sum_j ds_ij k_j.
+ * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux (slopes | mask), 7 uniforms.
+ */
+import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
+import { ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
+
+export function sparseDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
+  const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
+  return `
+@group(0) @binding(0) var<storage, read> Q: array<f32>;
+@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(2) var<storage, read> V: array<f32>;
+@group(0) @binding(3) var<storage, read> DY: array<f32>;
+@group(0) @binding(4) var<storage, read> ST: array<f32>;
+@group(0) @binding(5) var<storage, read_write> DQ: array<f32>;
+@group(0) @binding(7) var<uniform> u: U;
+${flashCommonWgsl(f, 6)}
+${SPARSE_MASK_WGSL}
+const BC = ${BC}u;
+const D = ${D}u;
+const DV = ${DV}u;
+var<workgroup> Ks: array<f32, ${BC * D}>;
+var<workgroup> Vs: array<f32, ${BC * DV}>;
+
+@compute @workgroup_size(${ROWS})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  _ = arrayLength(&AUX);
+  let bs = mk(0u);
+  let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
+  let qb = wg.x / per;
+  let ul = wg.y;
+  let bh = u.unit0 + ul;
+  let b = bh / u.H;
+  let h = bh % u.H;
+  let kvl = bh / u.G - u.unit0 / u.G;
+  let li = (wg.x % per) * ${ROWS}u + lid;
+  let i = i32(qb * bs + li);
+  let valid = li < bs && i < i32(u.Tq);
+  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  var q: array<f32, D>;
+  var dO: array<f32, DV>;
+  var dq: array<f32, D>;
+  var lse = 0.0;
+  var delta = 0.0;
+  if (valid) {
+    for (var d = 0u; d < D; d++) { q[d] = select(0.0, Q[u.o0 + row * ${RD} + d], d < ${RD}); }
+    for (var d = 0u; d < DV; d++) { dO[d] = select(0.0, DY[u.o3 + row * ${RDV} + d], d < ${RDV}); }
+    lse = ST[u.o4 + 2u * row];
+    delta = ST[u.o4 + 2u * row + 1u];
+  }
+  let r = layoutSet(b, h) * mk(1u) + qb;
+  let kBase = u.o1 + kvl * u.Tk * ${RD};
+  let vBase = u.o2 + kvl * u.Tk * ${RDV};
+  for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
+    let kb = mk(mk(6u) + e);
+    let bo = mk(mk(7u) + e);
+    let j0 = i32(kb * bs);
+    let j1 = min(j0 + i32(bs), i32(u.Tk));
+    for (var t0 = j0; t0 < j1; t0 += i32(BC)) {
+      workgroupBarrier();
+      for (var x = lid; x < BC * D; x += ${ROWS}u) {
+        let j = t0 + i32(x / D);
+        Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < j1 && x % D < ${RD});
+      }
+      for (var x = lid; x < BC * DV; x += ${ROWS}u) {
+        let j = t0 + i32(x / DV);
+        Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < j1 && x % DV < ${RDV});
+      }
+      workgroupBarrier();
+      if (valid) {
+        let jn = min(i32(BC), j1 - t0);
+        for (var jj = 0; jj < jn; jj++) {
+          let j = t0 + jj;
+          if (visible(bo, li, u32(j - j0))) {
+            var dot = 0.0;
+            for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
+            let sd = score(u.scale * dot, h, i, j);
+            let p = exp(sd.x - lse);
+            var dp = 0.0;
+            for (var d = 0u; d < DV; d++) { dp += dO[d] * Vs[u32(jj) * DV + d]; }
+            let ds = p * (dp - delta) * sd.y;
+            for (var d = 0u; d < D; d++) { dq[d] += ds * Ks[u32(jj) * D + d]; }
+          }
+        }
+      }
+    }
+  }
+  if (valid) {
+    for (var d = 0u; d < ${RD}; d++) { DQ[u.o5 + row * ${RD} + d] = dq[d] * u.scale; }
+  }
+}`;
+}

@@ -1,0 +1,99 @@
+/**
+ * Block-sparse forward (FlashAttention-2 over a BlockMask's blocks): one
+ * workgroup per (64 rows of a query block, head), one thread per row with q,
+ * the accumulator and (m, l) in registers; the visited key blocks stream
+ * through workgroup memory in tiles of BC keys.
+ * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux (alibi slopes | mask), 6 uniforms.
+ */
+import { flashCommonWgsl, FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
+import { ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
+
+export function sparseForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
+  const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
+  return `
+@group(0) @binding(0) var<storage, read> Q: array<f32>;
+@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(2) var<storage, read> V: array<f32>;
+@group(0) @binding(3) var<storage, read_write> OUT: array<f32>;
+@group(0) @binding(4) var<storage, read_write> LSE: array<f32>;
+@group(0) @binding(6) var<uniform> u: U;
+${flashCommonWgsl(f, 5)}
+${SPARSE_MASK_WGSL}
+const BC = ${BC}u;
+const D = ${D}u;
+const DV = ${DV}u;
+var<workgroup> Ks: array<f32, ${BC * D}>;
+var<workgroup> Vs: array<f32, ${BC * DV}>;
+
+@compute @workgroup_size(${ROWS})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  _ = arrayLength(&AUX);
+  let bs = mk(0u);
+  let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
+  let qb = wg.x / per;
+  let ul = wg.y;
+  let bh = u.unit0 + ul;
+  let b = bh / u.H;
+  let h = bh % u.H;
+  let kvl = bh / u.G - u.unit0 / u.G;
+  let li = (wg.x % per) * ${ROWS}u + lid;
+  let i = i32(qb * bs + li);
+  let valid = li < bs && i < i32(u.Tq);
+  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  var q: array<f32, D>;
+  var acc: array<f32, DV>;
+  if (valid) {
+    for (var d = 0u; d < D; d++) { q[d] = select(0.0, Q[u.o0 + row * ${RD} + d], d < ${RD}); }
+  }
+  var m = ${NEG};
+  var l = 0.0;
+  var bad = false;
+  let r = layoutSet(b, h) * mk(1u) + qb;
+  let kBase = u.o1 + kvl * u.Tk * ${RD};
+  let vBase = u.o2 + kvl * u.Tk * ${RDV};
+  for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
+    let kb = mk(mk(6u) + e);
+    let bo = mk(mk(7u) + e);
+    let j0 = i32(kb * bs);
+    let j1 = min(j0 + i32(bs), i32(u.Tk));
+    for (var t0 = j0; t0 < j1; t0 += i32(BC)) {
+      workgroupBarrier();
+      for (var x = lid; x < BC * D; x += ${ROWS}u) {
+        let j = t0 + i32(x / D);
+        Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < j1 && x % D < ${RD});
+      }
+      for (var x = lid; x < BC * DV; x += ${ROWS}u) {
+        let j = t0 + i32(x / DV);
+        Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < j1 && x % DV < ${RDV});
+      }
+      workgroupBarrier();
+      if (valid) {
+        let jn = min(i32(BC), j1 - t0);
+        for (var jj = 0; jj < jn; jj++) {
+          let j = t0 + jj;
+          if (visible(bo, li, u32(j - j0))) {
+            var dot = 0.0;
+            for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
+            let sc = score(u.scale * dot, h, i, j).x;
+            bad = bad || (sc != sc);
+            if (sc > m) {
+              let corr = exp(m - sc);
+              l = l * corr;
+              for (var d = 0u; d < DV; d++) { acc[d] = acc[d] * corr; }
+              m = sc;
+            }
+            let p = exp(sc - m);
+            l += p;
+            for (var d = 0u; d < DV; d++) { acc[d] += p * Vs[u32(jj) * DV + d]; }
+          }
+        }
+      }
+    }
+  }
+  if (valid) {
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(acc[d] * inv, u.nan, bad); }
+    LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
+  }
+}`;
+}
