@@ -9,30 +9,12 @@ import { attentionReference, DEFAULT_TILES, flashAttention, info, resetEngine, s
 import { attentionF64 } from '../helpers/attention_f64';
 import { describeEachBackend } from '../helpers/backends';
 import { expectClose } from '../helpers/close';
-import { compareWithReference, enginesFor, makeCase, Opt, Shape } from './flash_cases';
+import { compareWithReference, enginesFor, makeCase, Shape } from './flash_cases';
+import { compareMaskDtypes, describeReferenceTable, expectNaNOnlyInMiddleRow, flashShapes, nanMiddleRow } from './flash_table';
 
 const T = DEFAULT_TILES.br; // 64: lengths around it cross tile boundaries
 
-const SHAPES: Array<[string, Shape]> = [
-  ['MHA square', { B: 2, H: 2, Hkv: 2, Tq: 9, Tk: 9, D: 4, Dv: 4 }],
-  ['GQA, Tq < Tk, Dv != D', { B: 1, H: 4, Hkv: 2, Tq: 5, Tk: 11, D: 3, Dv: 5 }],
-  ['MQA, Tq > Tk', { B: 2, H: 3, Hkv: 1, Tq: 8, Tk: 5, D: 2, Dv: 3 }],
-  ['decode Tq = 1 against a long cache', { B: 1, H: 2, Hkv: 1, Tq: 1, Tk: 2 * T + 13, D: 8, Dv: 8 }],
-  ['not a multiple of the tile', { B: 1, H: 2, Hkv: 1, Tq: T + 7, Tk: 2 * T + 3, D: 5, Dv: 6 }],
-];
-const OPTION_SETS: Opt[][] = [
-  [],
-  ['scale'],
-  ['causal'],
-  ['keyMask'],
-  ['alibi'],
-  ['window'],
-  ['softcap'],
-  ['segments'],
-  ['causal', 'keyMask', 'alibi', 'softcap'],
-  ['window', 'segments', 'scale', 'alibi'],
-  ['causal', 'window', 'keyMask', 'alibi', 'softcap', 'segments', 'scale'],
-];
+const SHAPES = flashShapes(T, ['not a multiple of the tile', { B: 1, H: 2, Hkv: 1, Tq: T + 7, Tk: 2 * T + 3, D: 5, Dv: 6 }]);
 
 describeEachBackend('flashAttention', (backend) => {
   // enginesFor runs at collection time, after registration; a backend with its own program gets one pass.
@@ -47,13 +29,7 @@ describeEachBackend('flashAttention', (backend) => {
       expect(info().kernels).toEqual(expect.arrayContaining(['TesseraFlashAttention', 'TesseraFlashAttentionGrad']));
     });
 
-    describe.each(SHAPES)('%s', (_name, shape) => {
-      it.each(OPTION_SETS.map((o) => [o.join('+') || 'plain', o] as const))('matches the reference (output, lse, dq, dk, dv) with %s', (_l, opts) => {
-        const fc = makeCase(shape, opts as Opt[], 17);
-        compareWithReference(fc);
-        fc.dispose();
-      });
-    });
+    describeReferenceTable(SHAPES);
 
     it('differentiates through the lse output exactly', () => {
       const fc = makeCase({ B: 1, H: 4, Hkv: 2, Tq: 6, Tk: 9, D: 4, Dv: 3 }, ['causal', 'alibi', 'softcap'], 5);
@@ -62,12 +38,7 @@ describeEachBackend('flashAttention', (backend) => {
     });
 
     it('accepts int32 and float32 key masks and float32 segment ids, alibi slopes as an array', () => {
-      const s: Shape = { B: 2, H: 2, Hkv: 1, Tq: 7, Tk: 10, D: 3, Dv: 3 };
-      for (const maskDtype of ['int32', 'float32'] as const) {
-        const fc = makeCase(s, ['keyMask', 'segments', 'alibi'], 3, 1, { maskDtype, segDtype: 'float32', alibiAsTensor: false });
-        compareWithReference(fc);
-        fc.dispose();
-      }
+      compareMaskDtypes();
     });
 
     it('gives zeros and lse -Infinity for rows that see no key, and zero gradient through them', () => {
@@ -108,12 +79,9 @@ describeEachBackend('flashAttention', (backend) => {
     it('propagates a NaN query only to its own row (output and dq)', () => {
       const s: Shape = { B: 1, H: 1, Hkv: 1, Tq: 3, Tk: 4, D: 2, Dv: 2 };
       const fc = makeCase(s, [], 8);
-      const qn = tf.tidy(() => tf.concat([tf.slice(fc.q, [0, 0, 0, 0], [1, 1, 1, 2]), tf.fill([1, 1, 1, 2], NaN), tf.slice(fc.q, [0, 0, 2, 0], [1, 1, 1, 2])], 2));
+      const qn = nanMiddleRow(fc);
       const out = flashAttention(qn, fc.k, fc.v);
-      const o = out.dataSync();
-      expect(Array.from(o.slice(0, 2)).every(Number.isFinite)).toBe(true);
-      expect(Array.from(o.slice(2, 4)).every(Number.isNaN)).toBe(true);
-      expect(Array.from(o.slice(4, 6)).every(Number.isFinite)).toBe(true);
+      expectNaNOnlyInMiddleRow(out);
       const dq = tf.grad((x: tf.Tensor) => tf.sum(flashAttention(x, fc.k, fc.v)))(qn).dataSync();
       expect(Array.from(dq.slice(0, 2)).every(Number.isFinite)).toBe(true);
       expect(Array.from(dq.slice(4, 6)).every(Number.isFinite)).toBe(true);

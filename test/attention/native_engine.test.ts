@@ -15,30 +15,12 @@ import type { FlashBackwardArgs, FlashForwardArgs } from '../../packages/attenti
 import { attentionF64 } from '../helpers/attention_f64';
 import { describeEachBackend } from '../helpers/backends';
 import { expectClose } from '../helpers/close';
-import { compareWithReference, makeCase, Opt, Shape } from './flash_cases';
+import { compareWithReference, makeCase, Shape } from './flash_cases';
+import { compareMaskDtypes, describeReferenceTable, expectNaNOnlyInMiddleRow, flashShapes, nanMiddleRow } from './flash_table';
 
 const T = 64; // the native engine's query/key tile: lengths around it cross tile boundaries
 
-const SHAPES: Array<[string, Shape]> = [
-  ['MHA square', { B: 2, H: 2, Hkv: 2, Tq: 9, Tk: 9, D: 4, Dv: 4 }],
-  ['GQA, Tq < Tk, Dv != D', { B: 1, H: 4, Hkv: 2, Tq: 5, Tk: 11, D: 3, Dv: 5 }],
-  ['MQA, Tq > Tk', { B: 2, H: 3, Hkv: 1, Tq: 8, Tk: 5, D: 2, Dv: 3 }],
-  ['decode Tq = 1 against a long cache', { B: 1, H: 2, Hkv: 1, Tq: 1, Tk: 2 * T + 13, D: 8, Dv: 8 }],
-  ['not a multiple of the tile, D = 16 (full SIMD vectors)', { B: 1, H: 2, Hkv: 1, Tq: T + 7, Tk: 4 * T + 3, D: 16, Dv: 17 }],
-];
-const OPTION_SETS: Opt[][] = [
-  [],
-  ['scale'],
-  ['causal'],
-  ['keyMask'],
-  ['alibi'],
-  ['window'],
-  ['softcap'],
-  ['segments'],
-  ['causal', 'keyMask', 'alibi', 'softcap'],
-  ['window', 'segments', 'scale', 'alibi'],
-  ['causal', 'window', 'keyMask', 'alibi', 'softcap', 'segments', 'scale'],
-];
+const SHAPES = flashShapes(T, ['not a multiple of the tile, D = 16 (full SIMD vectors)', { B: 1, H: 2, Hkv: 1, Tq: T + 7, Tk: 4 * T + 3, D: 16, Dv: 17 }]);
 
 const engine = nativeEngine();
 
@@ -55,13 +37,7 @@ describeEachBackend('flashAttention on the native engine', (backend) => {
     expect(info()).toMatchObject({ engine: engine!.name, backend });
   });
 
-  describe.each(SHAPES)('%s', (_name, shape) => {
-    it.each(OPTION_SETS.map((o) => [o.join('+') || 'plain', o] as const))('matches the reference (output, lse, dq, dk, dv) with %s', (_l, opts) => {
-      const fc = makeCase(shape, opts as Opt[], 17);
-      compareWithReference(fc);
-      fc.dispose();
-    });
-  });
+  describeReferenceTable(SHAPES);
 
   it('differentiates through the lse output exactly', () => {
     const fc = makeCase({ B: 1, H: 4, Hkv: 2, Tq: 70, Tk: 90, D: 4, Dv: 3 }, ['causal', 'alibi', 'softcap'], 5);
@@ -70,12 +46,7 @@ describeEachBackend('flashAttention on the native engine', (backend) => {
   });
 
   it('int32/float32 key masks, float32 segment ids, alibi as an array; fully masked rows give 0 and lse -Infinity', () => {
-    const s: Shape = { B: 2, H: 2, Hkv: 1, Tq: 7, Tk: 10, D: 3, Dv: 3 };
-    for (const maskDtype of ['int32', 'float32'] as const) {
-      const fc = makeCase(s, ['keyMask', 'segments', 'alibi'], 3, 1, { maskDtype, segDtype: 'float32', alibiAsTensor: false });
-      compareWithReference(fc);
-      fc.dispose();
-    }
+    compareMaskDtypes();
     const fc = makeCase({ B: 1, H: 2, Hkv: 2, Tq: 6, Tk: 4, D: 3, Dv: 2 }, ['causal'], 4); // rows 0, 1 see no key
     const got = flashAttention(fc.q, fc.k, fc.v, { ...fc.o, returnLse: true });
     expect(Array.from(got.lse.dataSync().slice(0, 2))).toEqual([-Infinity, -Infinity]);
@@ -97,12 +68,9 @@ describeEachBackend('flashAttention on the native engine', (backend) => {
 
   it('propagates a NaN query only to its own row', () => {
     const fc = makeCase({ B: 1, H: 1, Hkv: 1, Tq: 3, Tk: 4, D: 2, Dv: 2 }, [], 8);
-    const qn = tf.tidy(() => tf.concat([tf.slice(fc.q, [0, 0, 0, 0], [1, 1, 1, 2]), tf.fill([1, 1, 1, 2], NaN), tf.slice(fc.q, [0, 0, 2, 0], [1, 1, 1, 2])], 2));
+    const qn = nanMiddleRow(fc);
     const o = flashAttention(qn, fc.k, fc.v);
-    const d = o.dataSync();
-    expect(Array.from(d.slice(0, 2)).every(Number.isFinite)).toBe(true);
-    expect(Array.from(d.slice(2, 4)).every(Number.isNaN)).toBe(true);
-    expect(Array.from(d.slice(4, 6)).every(Number.isFinite)).toBe(true);
+    expectNaNOnlyInMiddleRow(o);
     tf.dispose([qn, o]);
     fc.dispose();
   });
