@@ -9,31 +9,20 @@ import { TesseraBlockSparseAttentionAttrs, TesseraBlockSparseAttentionGrad } fro
 import { BlockMask } from '../../../sparse/block_mask';
 import { lookupMask } from '../../../sparse/registry';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
+import { gradOutputSpecs } from '../../output_specs';
+import { blockSparseParams } from '../../shared/block_sparse_args';
+import { flashDims } from '../../shared/flash_args';
 
 export const blockSparseAttentionGradKernel: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = anyBackend as KernelBackend;
   const { q, k, v } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo };
   const a = attrsOf<TesseraBlockSparseAttentionAttrs>(attrs);
   const mask = lookupMask<BlockMask>(a.maskId, TesseraBlockSparseAttentionGrad);
-  const [B, H, Tq, D] = q.shape;
-  const [, Hkv, Tk] = k.shape;
-  const Dv = v.shape[3];
-  const specs = [
-    { shape: [B, H, Tq, D], dtype: 'float32' as const },
-    { shape: [B, Hkv, Tk, D], dtype: 'float32' as const },
-    { shape: [B, Hkv, Tk, Dv], dtype: 'float32' as const },
-  ];
-  return runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
+  const dims = flashDims(q.shape, k.shape, v.shape);
+  const specs = gradOutputSpecs(q.shape, k.shape, v.shape);
+  return runOnHost(backend, inputs, specs, (ins, outs) => {
     getEngine().blockSparseBackward({
-      dims: { B, H, Hkv, Tq, Tk, D, Dv },
-      scale: a.scale,
-      softcap: a.softcap > 0 ? a.softcap : null,
-      alibiSlopes: a.alibiSlopes.length > 0 ? Float32Array.from(a.alibiSlopes) : null,
-      causal: false,
-      window: null,
-      keyMask: null,
-      segmentIdsQ: null,
-      segmentIdsK: null,
+      ...blockSparseParams(dims, a),
       q: ins.q as Float32Array,
       k: ins.k as Float32Array,
       v: ins.v as Float32Array,

@@ -8,6 +8,7 @@ import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tenso
 import { getEngine } from '../../../engine';
 import { TesseraLinearAttention, TesseraLinearAttentionAttrs } from '../../../kernel_names';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
+import { forwardOutputSpecs } from '../../output_specs';
 
 export const linearAttentionKernel: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = anyBackend as KernelBackend;
@@ -16,11 +17,8 @@ export const linearAttentionKernel: KernelFunc = ({ inputs, backend: anyBackend,
   const [B, H, Tq, F] = q.shape;
   const [, Hkv, Tk] = k.shape;
   const Dv = v.shape[3];
-  const specs = [
-    { shape: [B, H, Tq, Dv], dtype: 'float32' as const },
-    { shape: [B, H, Tq], dtype: 'float32' as const },
-  ];
-  return runOnHost(backend as KernelBackend, { q, k, v }, specs, (ins, outs) => {
+  const specs = forwardOutputSpecs(B, H, Tq, Dv);
+  return runOnHost(backend, { q, k, v }, specs, (ins, outs) => {
     getEngine().linearForward({
       dims: { B, H, Hkv, Tq, Tk, F, Dv },
       causal: a.causal,

@@ -8,6 +8,7 @@ import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tenso
 import { getEngine } from '../../../engine';
 import { TesseraLinearAttentionAttrs, TesseraLinearAttentionGrad } from '../../../kernel_names';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
+import { gradOutputSpecs } from '../../output_specs';
 
 export const linearAttentionGradKernel: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = anyBackend as KernelBackend;
@@ -16,12 +17,8 @@ export const linearAttentionGradKernel: KernelFunc = ({ inputs, backend: anyBack
   const [B, H, Tq, F] = q.shape;
   const [, Hkv, Tk] = k.shape;
   const Dv = v.shape[3];
-  const specs = [
-    { shape: [B, H, Tq, F], dtype: 'float32' as const },
-    { shape: [B, Hkv, Tk, F], dtype: 'float32' as const },
-    { shape: [B, Hkv, Tk, Dv], dtype: 'float32' as const },
-  ];
-  return runOnHost(backend as KernelBackend, { dy, q, k, v, out, den }, specs, (ins, outs) => {
+  const specs = gradOutputSpecs(q.shape, k.shape, v.shape);
+  return runOnHost(backend, { dy, q, k, v, out, den }, specs, (ins, outs) => {
     getEngine().linearBackward({
       dims: { B, H, Hkv, Tq, Tk, F, Dv },
       causal: a.causal,

@@ -6,6 +6,7 @@ import type { KernelBackend, KernelFunc, TensorInfo } from '@tensorflow/tfjs-cor
 import { getEngine } from '../../../engine';
 import { TesseraFlashAttentionAttrs, TesseraFlashAttentionGrad } from '../../../kernel_names';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
+import { gradOutputSpecs } from '../../output_specs';
 import { backwardArgs, flashDims } from '../flash_args';
 import { SHARED_BACKENDS } from '../shared_backends';
 
@@ -13,11 +14,7 @@ export const flashAttentionGradHostKernel: KernelFunc = ({ inputs, backend, attr
   const { q, k, v } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo };
   const a = attrsOf<TesseraFlashAttentionAttrs>(attrs);
   const dims = flashDims(q.shape, k.shape, v.shape);
-  const specs = [
-    { shape: q.shape.slice(), dtype: 'float32' as const },
-    { shape: k.shape.slice(), dtype: 'float32' as const },
-    { shape: v.shape.slice(), dtype: 'float32' as const },
-  ];
+  const specs = gradOutputSpecs(q.shape, k.shape, v.shape);
   // runOnHost frees the outputs it allocated if the engine throws.
   return runOnHost(backend as KernelBackend, inputs, specs, (ins, outs) => {
     getEngine().flashBackward(backwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
