@@ -20,7 +20,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, initBackend } from '@tessera/tensor';
+import { initBackend } from '@tessera/tensor';
+import { parseStudyArgs, studyUsage } from '../../quickstart/src/study_args';
 import { trainRecall, TrainConfig } from '../../quickstart/src/train';
 
 export interface RecallVariant {
@@ -128,23 +129,10 @@ export async function plotStudy(points: StudyPoint[], file: string): Promise<voi
   fs.writeFileSync(file, svg + '\n');
 }
 
-const USAGE = `usage: npm start -w @tessera/example-associative-recall -- [--quick] [--backend ${BACKEND_NAMES.join('|')}] [--out DIR]`;
+const USAGE = studyUsage('@tessera/example-associative-recall');
 
 async function main(argv: string[]): Promise<void> {
-  let quick = false;
-  let backendName: string | undefined;
-  let out = path.resolve(__dirname, '..', 'results');
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    if (f === '--quick') quick = true;
-    else if (f === '--backend' && (BACKEND_NAMES as readonly string[]).includes(argv[i + 1])) backendName = argv[++i];
-    else if (f === '--out' && argv[i + 1]) out = path.resolve(argv[++i]);
-    else {
-      const what = f === '--backend' ? `--backend must be one of ${BACKEND_NAMES.join(', ')}, received ${JSON.stringify(argv[i + 1] ?? null)}` : f === '--out' ? '--out needs a directory' : `unknown argument ${JSON.stringify(f)}`;
-      console.error(`associative-recall: ${what}\n${USAGE}`);
-      process.exit(2);
-    }
-  }
+  const { quick, backend: backendName, out } = parseStudyArgs(argv, 'associative-recall', USAGE, path.resolve(__dirname, '..', 'results'));
   const backend = await initBackend(backendName);
   const s = studyConfig(quick);
   console.log(`associative-recall (MQAR) - backend: ${backend.reason}`);

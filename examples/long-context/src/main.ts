@@ -10,8 +10,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { attentionReference, BlockMask, blockSparseAttention, flashAttention, info, linearAttention, slidingWindow } from '@tessera/attention';
-import { BACKEND_NAMES, initBackend, measurePeak, randomNormal } from '@tessera/tensor';
+import { attentionReference, info } from '@tessera/attention';
+import { initBackend } from '@tessera/tensor';
+import { parseStudyArgs, studyUsage } from '../../quickstart/src/study_args';
+import { measureRun, randomInputs, tiledVariants, Variant, warmUp } from '../../quickstart/src/variants';
 
 export interface LongContextConfig {
   B: number;
@@ -36,20 +38,8 @@ export interface Point {
   skipped?: string;
 }
 
-interface Variant {
-  name: string;
-  /** Cost exponent in n, for extrapolating the next run. */
-  order: number;
-  run(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, n: number): tf.Tensor;
-  cannot?(n: number): string;
-}
-
 function variantsFor(c: LongContextConfig): { list: Variant[]; dispose(): void } {
-  const masks = new Map<number, BlockMask>();
-  const mask = (n: number) => {
-    if (!masks.has(n)) masks.set(n, slidingWindow({ left: c.window - 1, right: 0 }, { Tq: n, blockSize: 64 }));
-    return masks.get(n) as BlockMask;
-  };
+  const tiled = tiledVariants(c.window);
   const list: Variant[] = [
     {
       name: 'reference',
@@ -60,17 +50,9 @@ function variantsFor(c: LongContextConfig): { list: Variant[]; dispose(): void }
         return need > c.referenceMemoryLimit ? `out of memory: ~${(need / 2 ** 30).toFixed(1)} GB of n x n scores > ${(c.referenceMemoryLimit / 2 ** 30).toFixed(1)} GB` : '';
       },
     },
-    { name: 'flash', order: 2, run: (q, k, v) => flashAttention(q, k, v, { causal: true }) },
-    { name: `block-sparse (window ${c.window})`, order: 1, run: (q, k, v, n) => blockSparseAttention(q, k, v, mask(n)) },
-    { name: 'linear (elu+1)', order: 1, run: (q, k, v) => linearAttention(q, k, v, { causal: true }) },
+    ...tiled.list,
   ];
-  return {
-    list,
-    dispose: () => {
-      masks.forEach((m) => m.dispose());
-      masks.clear();
-    },
-  };
+  return { list, dispose: tiled.dispose };
 }
 
 /** Measures every variant at doubling sizes until it stops; `onPoint` sees each point as it is measured. */
@@ -83,15 +65,10 @@ export async function measureLongContext(c: LongContextConfig, onPoint?: (p: Poi
     points.push(p);
     onPoint?.(p);
   };
-  tf.tidy(() => {
-    const x = randomNormal([c.B, c.H, 128, c.D], 0); // warm-up: kernel setup is not what we measure
-    vs.list.forEach((v) => v.run(x, x, x, 128).dataSync());
-  });
+  warmUp(vs.list, c.B, c.H, c.D);
   try {
     for (let n = c.start; n <= c.maxN && active.size > 0; n *= 2) {
-      const q = randomNormal([c.B, c.H, n, c.D], 1);
-      const k = randomNormal([c.B, c.H, n, c.D], 2);
-      const v = randomNormal([c.B, c.H, n, c.D], 3);
+      const [q, k, v] = randomInputs(c.B, c.H, n, c.D);
       for (const vr of [...active.values()]) {
         const prev = last.get(vr.name);
         const estimate = prev ? prev.ms * (n / prev.n) ** vr.order : 0;
@@ -101,14 +78,9 @@ export async function measureLongContext(c: LongContextConfig, onPoint?: (p: Poi
           active.delete(vr.name);
           continue;
         }
-        const m = await measurePeak(() => {
-          const out = vr.run(q, k, v, n);
-          out.dataSync(); // wait for the result
-          return out;
-        });
-        tf.dispose(m.result);
+        const m = await measureRun(vr, q, k, v, n);
         last.set(vr.name, { n, ms: m.timeMs });
-        add({ variant: vr.name, n, timeMs: m.timeMs, peakBytes: m.peakNewBytes });
+        add({ variant: vr.name, n, timeMs: m.timeMs, peakBytes: m.peakBytes });
       }
       tf.dispose([q, k, v]);
     }
@@ -164,23 +136,10 @@ export function longContextConfig(quick: boolean, backend: string): LongContextC
   };
 }
 
-const USAGE = `usage: npm start -w @tessera/example-long-context -- [--quick] [--backend ${BACKEND_NAMES.join('|')}] [--out DIR]`;
+const USAGE = studyUsage('@tessera/example-long-context');
 
 async function main(argv: string[]): Promise<void> {
-  let quick = false;
-  let backendName: string | undefined;
-  let out = path.resolve(__dirname, '..', 'results');
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    if (f === '--quick') quick = true;
-    else if (f === '--backend' && (BACKEND_NAMES as readonly string[]).includes(argv[i + 1])) backendName = argv[++i];
-    else if (f === '--out' && argv[i + 1]) out = path.resolve(argv[++i]);
-    else {
-      const what = f === '--backend' ? `--backend must be one of ${BACKEND_NAMES.join(', ')}, received ${JSON.stringify(argv[i + 1] ?? null)}` : f === '--out' ? '--out needs a directory' : `unknown argument ${JSON.stringify(f)}`;
-      console.error(`long-context: ${what}\n${USAGE}`);
-      process.exit(2);
-    }
-  }
+  const { quick, backend: backendName, out } = parseStudyArgs(argv, 'long-context', USAGE, path.resolve(__dirname, '..', 'results'));
   const backend = await initBackend(backendName);
   const c = longContextConfig(quick, backend.name);
   console.log(`long-context - backend: ${backend.reason}; engine: ${info().engine}`);

@@ -8,8 +8,8 @@
  * extrapolated from the previous size, would exceed the budget.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionReference, blockSparseAttention, BlockMask, flashAttention, linearAttention, slidingWindow } from '@tessera/attention';
-import { measurePeak, randomNormal } from '@tessera/tensor';
+import { attentionReference } from '@tessera/attention';
+import { measureRun, randomInputs, tiledVariants, Variant, warmUp } from './variants';
 
 export interface CompareConfig {
   sizes: number[];
@@ -32,24 +32,11 @@ export interface CompareRow {
   skipped?: string;
 }
 
-interface Variant {
-  name: string;
-  /** Exponent of n in the cost (2: all pairs; 1: linear in n). */
-  order: number;
-  run(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, n: number): tf.Tensor;
-  /** Why it cannot run at n ('' if it can). */
-  cannot?(n: number): string;
-}
-
 const GB = 2 ** 30;
 
 /** The variants; `dispose` frees the block masks they built. */
 export function variants(c: CompareConfig): { list: Variant[]; dispose(): void } {
-  const masks = new Map<number, BlockMask>();
-  const maskFor = (n: number): BlockMask => {
-    if (!masks.has(n)) masks.set(n, slidingWindow({ left: c.window - 1, right: 0 }, { Tq: n, blockSize: 64 }));
-    return masks.get(n) as BlockMask;
-  };
+  const tiled = tiledVariants(c.window);
   const scoreBytes = (n: number) => c.B * c.H * n * n * 4;
   const list: Variant[] = [
     {
@@ -62,11 +49,9 @@ export function variants(c: CompareConfig): { list: Variant[]; dispose(): void }
         return need > c.memoryLimitBytes ? `needs ~${(need / GB).toFixed(1)} GB for its n x n score matrices (limit ${(c.memoryLimitBytes / GB).toFixed(1)} GB)` : '';
       },
     },
-    { name: 'flash', order: 2, run: (q, k, v) => flashAttention(q, k, v, { causal: true }) },
-    { name: `block-sparse (window ${c.window})`, order: 1, run: (q, k, v, n) => blockSparseAttention(q, k, v, maskFor(n)) },
-    { name: 'linear (elu+1)', order: 1, run: (q, k, v) => linearAttention(q, k, v, { causal: true }) },
+    ...tiled.list,
   ];
-  return { list, dispose: () => masks.forEach((m) => m.dispose()) };
+  return { list, dispose: tiled.dispose };
 }
 
 /** Runs every variant at every size; `onRow` sees each row as soon as it is measured. */
@@ -79,15 +64,9 @@ export async function compareVariants(c: CompareConfig, onRow?: (r: CompareRow) 
     rows.push(r);
     onRow?.(r);
   };
-  // Warm-up at a small size: kernel compilation and allocators are not what we measure.
-  tf.tidy(() => {
-    const x = randomNormal([c.B, c.H, 128, c.D], 0);
-    vs.forEach((v) => v.run(x, x, x, 128).dataSync());
-  });
+  warmUp(vs, c.B, c.H, c.D);
   for (const n of c.sizes) {
-    const q = randomNormal([c.B, c.H, n, c.D], 1);
-    const k = randomNormal([c.B, c.H, n, c.D], 2);
-    const v = randomNormal([c.B, c.H, n, c.D], 3);
+    const [q, k, v] = randomInputs(c.B, c.H, n, c.D);
     for (const vr of vs) {
       const reason = vr.cannot?.(n) ?? '';
       const prev = last.get(vr.name);
@@ -104,14 +83,9 @@ export async function compareVariants(c: CompareConfig, onRow?: (r: CompareRow) 
       const times: number[] = [];
       let peak = 0;
       do {
-        const m = await measurePeak(() => {
-          const out = vr.run(q, k, v, n);
-          out.dataSync(); // wait for the result
-          return out;
-        });
-        tf.dispose(m.result);
+        const m = await measureRun(vr, q, k, v, n);
         times.push(m.timeMs);
-        peak = Math.max(peak, m.peakNewBytes);
+        peak = Math.max(peak, m.peakBytes);
       } while (times.length < 3 && times[0] < 1000);
       times.sort((a, b) => a - b);
       const ms = times[Math.floor(times.length / 2)];
