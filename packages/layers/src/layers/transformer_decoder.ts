@@ -8,11 +8,11 @@ import * as tf from '@tensorflow/tfjs';
 import { assertBoolean, assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
 import type { AttentionCache } from '../attention/mha_core';
-import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
-import { absentRule, rejectDroppedSymbolicOptions } from '../core/symbolic_call_options';
-import { isSymbolicList, rejectRepeatedSymbolic } from '../core/symbolic_inputs';
-import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
+import { addWeightOf, LayerArgs } from '../core/layer_args';
+import { absentRule } from '../core/symbolic_call_options';
+import type { TransformerArgs } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
+import { TransformerLayer } from './transformer_layer';
 
 const WHERE = 'TransformerDecoder';
 
@@ -52,50 +52,32 @@ export interface TransformerDecoderCallArgs {
  * dec.apply(tf.slice(tokens, [0, 0, 0], [1, 7, 32]), { cache });   // prefill
  * dec.apply(tf.slice(tokens, [0, 7, 0], [1, 1, 32]), { cache });   // == last row of `full`
  */
-export class TransformerDecoder extends tf.layers.Layer {
+export class TransformerDecoder extends TransformerLayer {
   static className = 'TesseraTransformerDecoder';
-  readonly settings: TransformerSettings;
   private selfAttn: AttentionBlock | null = null;
   private crossAttn: AttentionBlock | null = null;
   private ffn: FeedForwardBlock | null = null;
   private hidden = 0;
 
+  /** In a functional model the layer is causal and the encoder sequence is the second input (symbolic call options are refused). */
   constructor(args: TransformerArgs & LayerArgs) {
-    const [own, base] = splitLayerArgs(args as unknown as Record<string, unknown>);
-    super(base);
-    this.settings = resolveTransformerArgs(own as unknown as TransformerArgs, WHERE);
+    super(args, WHERE, { rules: SYMBOLIC_RULES, inputNames: ['decoderSequence', 'encoderSequence'] });
   }
 
-  /**
-   * Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early),
-   * and symbolic call options that predict/fit would drop (core/symbolic_call_options.ts):
-   * in a functional model the layer is causal and the encoder sequence is the second input.
-   */
-  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
-    rejectDroppedSymbolicOptions(inputs, kwargs, SYMBOLIC_RULES, WHERE);
-    if (isSymbolicList(inputs)) rejectRepeatedSymbolic(inputs, ['decoderSequence', 'encoderSequence'], WHERE);
-    return super.apply(inputs, kwargs);
+  protected attentionBlocks(): Array<AttentionBlock | null> {
+    return [this.selfAttn, this.crossAttn];
   }
 
   /** Builds from the decoder shape, or [decoder, encoder] shapes (adds cross-attention). */
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shapes = (Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as tf.Shape[];
-    const last = (s: tf.Shape, name: string): number => {
-      const d = s[s.length - 1];
-      if (typeof d !== 'number') fail(WHERE, `${name} must have a known last dimension, received shape ${JSON.stringify(s)}`);
-      return d;
-    };
-    const d = last(shapes[0], 'decoderSequence');
+    const d = this.lastDim(shapes[0], 'decoderSequence');
     this.hidden = d;
     const add = addWeightOf(this);
     this.selfAttn = new AttentionBlock(add, 'self_attention', this.settings, d, d, WHERE, true);
-    if (shapes.length > 1) this.crossAttn = new AttentionBlock(add, 'cross_attention', this.settings, d, last(shapes[1], 'encoderSequence'), WHERE, false);
+    if (shapes.length > 1) this.crossAttn = new AttentionBlock(add, 'cross_attention', this.settings, d, this.lastDim(shapes[1], 'encoderSequence'), WHERE, false);
     this.ffn = new FeedForwardBlock(add, this.settings, d);
     this.built = true;
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
@@ -142,19 +124,6 @@ export class TransformerDecoder extends tf.layers.Layer {
   /** Which self-attention implementation ran last, and why. */
   get lastAttention(): AttentionRun | null {
     return this.selfAttn?.attention.lastRun ?? null;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...transformerConfig(this.settings), ...super.getConfig() };
-  }
-
-  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
-    const r = super.dispose();
-    if (r.refCountAfterDispose === 0) {
-      this.selfAttn?.attention.dispose();
-      this.crossAttn?.attention.dispose();
-    }
-    return r;
   }
 }
 tf.serialization.registerClass(TransformerDecoder);

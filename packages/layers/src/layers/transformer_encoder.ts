@@ -6,11 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertRank, fail, formatShape } from '@tessera/tensor';
 import type { AttentionRun } from '../attention/dispatch';
-import { addWeightOf, LayerArgs, splitLayerArgs } from '../core/layer_args';
-import { absentRule, rejectDroppedSymbolicOptions } from '../core/symbolic_call_options';
-import { isSymbolicList, rejectRepeatedSymbolic } from '../core/symbolic_inputs';
-import { resolveTransformerArgs, TransformerArgs, transformerConfig, TransformerSettings } from './transformer_args';
+import { addWeightOf, LayerArgs } from '../core/layer_args';
+import { absentRule } from '../core/symbolic_call_options';
+import type { TransformerArgs } from './transformer_args';
 import { AttentionBlock, FeedForwardBlock, mergeMasks } from './transformer_block';
+import { TransformerLayer } from './transformer_layer';
 
 const WHERE = 'TransformerEncoder';
 
@@ -39,44 +39,28 @@ export interface TransformerEncoderCallArgs {
  * const pad = tf.input({ shape: [32] });
  * const padded = tf.model({ inputs: [x, pad], outputs: enc.apply([x, pad]) as tf.SymbolicTensor });
  */
-export class TransformerEncoder extends tf.layers.Layer {
+export class TransformerEncoder extends TransformerLayer {
   static className = 'TesseraTransformerEncoder';
-  readonly settings: TransformerSettings;
   private attn: AttentionBlock | null = null;
   private ffn: FeedForwardBlock | null = null;
   private hidden = 0;
 
+  /** In a functional model pass the padding mask as the second input, `[inputs, paddingMask]` (symbolic call options are refused). */
   constructor(args: TransformerArgs & LayerArgs) {
-    const [own, base] = splitLayerArgs(args as unknown as Record<string, unknown>);
-    super(base);
-    this.settings = resolveTransformerArgs(own as unknown as TransformerArgs, WHERE);
+    super(args, WHERE, { rules: SYMBOLIC_RULES, inputNames: ['inputs', 'paddingMask'] });
   }
 
-  /**
-   * Rejects a symbolic tensor listed twice (tfjs-layers' executor would dispose it early),
-   * and symbolic call options that predict/fit would drop (core/symbolic_call_options.ts):
-   * in a functional model pass the padding mask as the second input, `[inputs, paddingMask]`.
-   */
-  override apply(inputs: Parameters<tf.layers.Layer['apply']>[0], kwargs?: Parameters<tf.layers.Layer['apply']>[1]): ReturnType<tf.layers.Layer['apply']> {
-    rejectDroppedSymbolicOptions(inputs, kwargs, SYMBOLIC_RULES, WHERE);
-    if (isSymbolicList(inputs)) rejectRepeatedSymbolic(inputs, ['inputs', 'paddingMask'], WHERE);
-    return super.apply(inputs, kwargs);
+  protected attentionBlocks(): Array<AttentionBlock | null> {
+    return [this.attn];
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
-    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const d = s[s.length - 1];
-    if (typeof d !== 'number') fail(WHERE, `inputs must have a known last dimension, received shape ${JSON.stringify(s)}`);
+    const d = this.lastDim((Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape, 'inputs');
     this.hidden = d;
     const add = addWeightOf(this);
     this.attn = new AttentionBlock(add, 'self_attention', this.settings, d, d, WHERE, true);
     this.ffn = new FeedForwardBlock(add, this.settings, d);
     this.built = true;
-  }
-
-  /** One output shaped like `inputs` (also for `[inputs, paddingMask]`: the mask is not an output). */
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
@@ -100,16 +84,6 @@ export class TransformerEncoder extends tf.layers.Layer {
   /** Which attention implementation ran last, and why. */
   get lastAttention(): AttentionRun | null {
     return this.attn?.attention.lastRun ?? null;
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...transformerConfig(this.settings), ...super.getConfig() };
-  }
-
-  override dispose(): ReturnType<tf.layers.Layer['dispose']> {
-    const r = super.dispose();
-    if (r.refCountAfterDispose === 0) this.attn?.attention.dispose();
-    return r;
   }
 }
 tf.serialization.registerClass(TransformerEncoder);
