@@ -1,13 +1,18 @@
 /**
- * Kernel attrs -> the engine's parameters for block-sparse attention, shared by
- * the forward and backward host kernels so the mapping is written once: the
- * sparsity (causality, windows) lives in the BlockMask layout, so the dense
- * masking options are off; softcap 0 = off; empty alibi slopes = none.
+ * Kernel inputs (as typed arrays) + attrs + the BlockMask -> the engine's
+ * BlockSparseForwardArgs / BlockSparseBackwardArgs, shared by the forward and
+ * backward host kernels so the mapping is written once: the sparsity
+ * (causality, windows) lives in the BlockMask layout, so the dense masking
+ * options are off; softcap 0 = off; empty alibi slopes = none.
  */
+import type { BlockSparseBackwardArgs } from '../../impl/block_sparse_backward_impl';
+import type { BlockSparseForwardArgs } from '../../impl/block_sparse_forward_impl';
+import type { BlockSparseLayout } from '../../impl/block_sparse_plan_impl';
 import type { FlashDims, FlashParams } from '../../impl/flash_types';
 import type { TesseraBlockSparseAttentionAttrs } from '../../kernel_names';
+import type { FlashInputArrays } from './flash_args';
 
-export function blockSparseParams(dims: FlashDims, a: TesseraBlockSparseAttentionAttrs): FlashParams {
+function blockSparseParams(dims: FlashDims, a: TesseraBlockSparseAttentionAttrs): FlashParams {
   return {
     dims,
     scale: a.scale,
@@ -18,5 +23,26 @@ export function blockSparseParams(dims: FlashDims, a: TesseraBlockSparseAttentio
     keyMask: null,
     segmentIdsQ: null,
     segmentIdsK: null,
+  };
+}
+
+export function blockSparseForwardArgs(dims: FlashDims, ins: FlashInputArrays, a: TesseraBlockSparseAttentionAttrs, layout: BlockSparseLayout, out: Float32Array, lse: Float32Array): BlockSparseForwardArgs {
+  return { ...blockSparseParams(dims, a), q: ins.q as Float32Array, k: ins.k as Float32Array, v: ins.v as Float32Array, out, lse, layout };
+}
+
+export function blockSparseBackwardArgs(dims: FlashDims, ins: FlashInputArrays, a: TesseraBlockSparseAttentionAttrs, layout: BlockSparseLayout, dq: Float32Array, dk: Float32Array, dv: Float32Array): BlockSparseBackwardArgs {
+  return {
+    ...blockSparseParams(dims, a),
+    q: ins.q as Float32Array,
+    k: ins.k as Float32Array,
+    v: ins.v as Float32Array,
+    out: ins.out as Float32Array,
+    lse: ins.lse as Float32Array,
+    dOut: ins.dy as Float32Array,
+    dLse: (ins.dLse as Float32Array | null) ?? null,
+    dq,
+    dk,
+    dv,
+    layout,
   };
 }

@@ -10,7 +10,7 @@ import { BlockMask } from '../../../sparse/block_mask';
 import { lookupMask } from '../../../sparse/registry';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
 import { forwardOutputSpecs } from '../../output_specs';
-import { blockSparseParams } from '../../shared/block_sparse_args';
+import { blockSparseForwardArgs } from '../../shared/block_sparse_args';
 import { flashDims } from '../../shared/flash_args';
 
 export const blockSparseAttentionKernel: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
@@ -21,15 +21,7 @@ export const blockSparseAttentionKernel: KernelFunc = ({ inputs, backend: anyBac
   const dims = flashDims(q.shape, k.shape, v.shape);
   const specs = forwardOutputSpecs(dims.B, dims.H, dims.Tq, dims.Dv);
   return runOnHost(backend, { q, k, v }, specs, (ins, outs) => {
-    getEngine().blockSparseForward({
-      ...blockSparseParams(dims, a),
-      q: ins.q as Float32Array,
-      k: ins.k as Float32Array,
-      v: ins.v as Float32Array,
-      out: outs[0] as Float32Array,
-      lse: outs[1] as Float32Array,
-      layout: mask,
-    });
+    getEngine().blockSparseForward(blockSparseForwardArgs(dims, ins, a, mask, outs[0] as Float32Array, outs[1] as Float32Array));
   });
 };
 

@@ -10,7 +10,7 @@ import { BlockMask } from '../../../sparse/block_mask';
 import { lookupMask } from '../../../sparse/registry';
 import { attrsOf, registerHostKernel, runOnHost } from '../../host_path';
 import { gradOutputSpecs } from '../../output_specs';
-import { blockSparseParams } from '../../shared/block_sparse_args';
+import { blockSparseBackwardArgs } from '../../shared/block_sparse_args';
 import { flashDims } from '../../shared/flash_args';
 
 export const blockSparseAttentionGradKernel: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
@@ -21,20 +21,7 @@ export const blockSparseAttentionGradKernel: KernelFunc = ({ inputs, backend: an
   const dims = flashDims(q.shape, k.shape, v.shape);
   const specs = gradOutputSpecs(q.shape, k.shape, v.shape);
   return runOnHost(backend, inputs, specs, (ins, outs) => {
-    getEngine().blockSparseBackward({
-      ...blockSparseParams(dims, a),
-      q: ins.q as Float32Array,
-      k: ins.k as Float32Array,
-      v: ins.v as Float32Array,
-      out: ins.out as Float32Array,
-      lse: ins.lse as Float32Array,
-      dOut: ins.dy as Float32Array,
-      dLse: (ins.dLse as Float32Array | null) ?? null,
-      dq: outs[0] as Float32Array,
-      dk: outs[1] as Float32Array,
-      dv: outs[2] as Float32Array,
-      layout: mask,
-    });
+    getEngine().blockSparseBackward(blockSparseBackwardArgs(dims, ins, a, mask, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
   });
 };
 
