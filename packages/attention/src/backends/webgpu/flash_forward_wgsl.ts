@@ -11,9 +11,16 @@
 import { enableSubgroups, flashCommonWgsl, FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
 
 export const FWD_BR = 64;
+/** Keys per online-softmax step (the key tile is a multiple of it). */
+export const KEYS = 4;
 
 export function flashForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
+  if (BC % KEYS !== 0) throw new Error(`flashForwardWgsl: key tile ${BC} is not a multiple of ${KEYS}`);
+  const [D4, DV4] = [D / 4, DV / 4];
+  // Global reads of one tile element (4 floats of a row); rows are not 16-byte aligned in general.
+  const load4 = (buf: string, base: string, R: string, x: string, n: string, lim: string) =>
+    `vec4<f32>(${[0, 1, 2, 3].map((c) => `select(0.0, ${buf}[${base} + u32(j) * ${R} + 4u * (${x} % ${n}) + ${c}u], ${lim} && 4u * (${x} % ${n}) + ${c}u < ${R})`).join(', ')})`;
   return `${enableSubgroups(false)}
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -24,10 +31,10 @@ export function flashForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: num
 ${flashCommonWgsl(f, 5)}
 const BR = ${FWD_BR}u;
 const BC = ${BC}u;
-const D = ${D}u;
-const DV = ${DV}u;
-var<workgroup> Ks: array<f32, ${BC * D}>;
-var<workgroup> Vs: array<f32, ${BC * DV}>;
+const D4 = ${D4}u;
+const DV4 = ${DV4}u;
+var<workgroup> Ks: array<vec4<f32>, ${BC * D4}>;
+var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;
 
 @compute @workgroup_size(${FWD_BR})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -41,11 +48,12 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let i1 = min(i0 + i32(BR), i32(u.Tq));
   let i = i0 + i32(lid);
   let valid = i < i32(u.Tq);
-  let row = ul * u.Tq + u32(max(i, 0));
-  var q: array<f32, D>;
-  var acc: array<f32, DV>;
-  if (valid) {
-    for (var d = 0u; d < D; d++) { q[d] = select(0.0, Q[u.o0 + row * ${RD} + d], d < ${RD}); }
+  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  var q: array<vec4<f32>, D4>;
+  var acc: array<vec4<f32>, DV4>;
+  for (var d = 0u; d < D4; d++) {
+    let x = 4u * d;
+    q[d] = vec4<f32>(${[0, 1, 2, 3].map((c) => `select(0.0, Q[u.o0 + row * ${RD} + x + ${c}u], valid && x + ${c}u < ${RD})`).join(', ')});
   }
   var m = ${NEG};
   var l = 0.0;
@@ -55,42 +63,56 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let vBase = u.o2 + kvl * u.Tk * ${RDV};
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
-    for (var x = lid; x < BC * D; x += BR) {
-      let j = t0 + i32(x / D);
-      Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < kr.y && x % D < ${RD});
+    for (var x = lid; x < BC * D4; x += BR) {
+      let j = t0 + i32(x / D4);
+      Ks[x] = ${load4('K', 'kBase', RD, 'x', 'D4', 'j < kr.y')};
     }
-    for (var x = lid; x < BC * DV; x += BR) {
-      let j = t0 + i32(x / DV);
-      Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < kr.y && x % DV < ${RDV});
+    for (var x = lid; x < BC * DV4; x += BR) {
+      let j = t0 + i32(x / DV4);
+      Vs[x] = ${load4('V', 'vBase', RDV, 'x', 'DV4', 'j < kr.y')};
     }
     workgroupBarrier();
     if (valid) {
-      // Online softmax one key at a time: the accumulator is rescaled only
-      // when the running max grows (rare after the first keys).
+      // ${KEYS} keys at a time: their scores, one running-max update, then the
+      // accumulator. vec4 tiles: one 16-byte workgroup load feeds 4 FMAs.
       let jn = min(i32(BC), kr.y - t0);
-      for (var jj = 0; jj < jn; jj++) {
-        let j = t0 + jj;
-        if (allowed(b, i, j)) {
-          var dot = 0.0;
-          for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
-          let sc = score(u.scale * dot, h, i, j).x;
-          bad = bad || (sc != sc);
-          if (sc > m) {
-            let corr = exp(m - sc);
-            l = l * corr;
-            for (var d = 0u; d < DV; d++) { acc[d] = acc[d] * corr; }
-            m = sc;
+      for (var jj = 0; jj < jn; jj += ${KEYS}) {
+        var s: array<f32, ${KEYS}>;
+        var mx = m;
+        for (var c = 0; c < ${KEYS}; c++) {
+          let j = t0 + jj + c;
+          s[c] = ${NEG};
+          if (jj + c < jn && allowed(b, i, j)) {
+            let kt = u32(jj + c) * D4;
+            var dv = vec4<f32>(0.0);
+            for (var d = 0u; d < D4; d++) { dv += q[d] * Ks[kt + d]; }
+            let sc = score(u.scale * (dv.x + dv.y + dv.z + dv.w), h, i, j).x;
+            bad = bad || isNan(sc);
+            s[c] = max(sc, ${NEG});
+            mx = max(mx, s[c]);
           }
-          let p = exp(sc - m);
-          l += p;
-          for (var d = 0u; d < DV; d++) { acc[d] += p * Vs[u32(jj) * DV + d]; }
+        }
+        if (mx > m) {
+          let corr = exp(m - mx);
+          l = l * corr;
+          for (var d = 0u; d < DV4; d++) { acc[d] = acc[d] * corr; }
+          m = mx;
+        }
+        var p: array<f32, ${KEYS}>;
+        for (var c = 0; c < ${KEYS}; c++) {
+          p[c] = select(0.0, exp(s[c] - m), s[c] > ${NEG});
+          l += p[c];
+        }
+        let vt = u32(jj) * DV4;
+        for (var d = 0u; d < DV4; d++) {
+          acc[d] += ${Array.from({ length: 4 }, (_, c) => `p[${c}] * Vs[vt + ${c}u * DV4 + d]`).join(' + ')};
         }
       }
     }
   }
   if (valid) {
     let inv = select(0.0, 1.0 / l, l > 0.0);
-    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(acc[d] * inv, u.nan, bad); }
+    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(acc[d / 4u][d % 4u] * inv, u.nan, bad); }
     LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
   }
 }`;

@@ -79,6 +79,8 @@ export function flashCommonWgsl(f: FlashFlags, auxBinding: number): string {
 @group(0) @binding(${auxBinding}) var<storage, read> AUX: array<u32>;
 
 fn on(bit: u32) -> bool { return (u.fl & bit) != 0u; }
+/** NaN test on the bits (compilers may fold x != x to false under finite-math assumptions). */
+fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 
 fn allowed(b: u32, i: i32, j: i32) -> bool {
   var ok = true;

@@ -75,7 +75,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             var dot = 0.0;
             for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
             let sc = score(u.scale * dot, h, i, j).x;
-            bad = bad || (sc != sc);
+            bad = bad || isNan(sc);
             if (sc > m) {
               let corr = exp(m - sc);
               l = l * corr;

@@ -5,7 +5,7 @@
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { TesseraFlashAttention, TesseraFlashAttentionAttrs } from '../../../kernel_names';
 import { checkGrid, flashCall, flashUniforms, releaseAux, tileRows } from '../flash_launch';
-import { FWD_BR, flashForwardWgsl } from '../flash_forward_wgsl';
+import { FWD_BR, flashForwardWgsl, KEYS } from '../flash_forward_wgsl';
 import { flagKey, padDim } from '../flash_wgsl';
 import { dispatch, limitsOf, makeOutput, pipelineFor, WebGpuBackend } from '../gpu_backend';
 import { planChunks } from '../plan';
@@ -18,7 +18,8 @@ export const flashAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
   const ins = inputs as Record<string, TensorInfo | undefined>;
   const lim = limitsOf(b);
   const { B, H, Tq, D, Dv } = { B: ins.q!.shape[0], H: ins.q!.shape[1], Tq: ins.q!.shape[2], D: ins.q!.shape[3], Dv: ins.v!.shape[3] };
-  const BC = tileRows(WHERE, lim.sharedBytes, padDim(D) + padDim(Dv), 32);
+  // Keys per tile: a multiple of the KEYS-key softmax step.
+  const BC = Math.floor(tileRows(WHERE, lim.sharedBytes, KEYS * (padDim(D) + padDim(Dv)), 32 / KEYS)) * KEYS;
   checkGrid(WHERE, Math.ceil(Tq / FWD_BR), lim.maxGroups, 'query tiles');
   for (const [name, n] of [['out', B * H * Tq * Dv]] as const) {
     if (4 * n > lim.maxBuffer) throw new Error(`${WHERE}: '${name}' needs ${4 * n} bytes, over this device's maxBufferSize of ${lim.maxBuffer}`);
