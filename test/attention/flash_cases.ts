@@ -9,6 +9,7 @@ import { Rng } from '@tessera/tensor';
 import { TesseraFlashAttention } from '@tessera/attention';
 import { flashAttentionCpuKernel } from '../../packages/attention/src/backends/cpu/kernels/TesseraFlashAttention';
 import { flashAttentionHostKernel } from '../../packages/attention/src/backends/shared/kernels/TesseraFlashAttention';
+import type { FlashDims } from '../../packages/attention/src/impl/flash_types';
 import type { F64Case } from '../helpers/attention_f64';
 import { expectClose, F32, Tolerance } from '../helpers/close';
 
@@ -35,15 +36,8 @@ export function enginesFor(backend: string): Array<[string, AttentionEngine | nu
   return kernelUsesEngine(backend) ? ENGINES : [[`${backend} program`, null]];
 }
 
-export interface Shape {
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
-}
+/** Sizes of a case: the kernels' own FlashDims (docs/notation.md). */
+export type Shape = FlashDims;
 
 export type Opt = 'causal' | 'keyMask' | 'alibi' | 'window' | 'softcap' | 'segments' | 'scale';
 export const ALL_OPTS: Opt[] = ['causal', 'keyMask', 'alibi', 'window', 'softcap', 'segments', 'scale'];
