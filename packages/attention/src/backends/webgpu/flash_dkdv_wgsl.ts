@@ -7,12 +7,13 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dk (rw), 6 dv (rw), 7 aux, 8 uniforms.
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
  */
-import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
+import { flashCommonWgsl, FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
 
 export const DKV_BK = 64;
 
 export function flashDkdvWgsl(f: FlashFlags, rD: number, rDV: number, BQ: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
+  const [D4, DV4] = [D / 4, DV / 4];
   return `
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -25,10 +26,10 @@ export function flashDkdvWgsl(f: FlashFlags, rD: number, rDV: number, BQ: number
 ${flashCommonWgsl(f, 7)}
 const BK = ${DKV_BK}u;
 const BQ = ${BQ}u;
-const D = ${D}u;
-const DV = ${DV}u;
-var<workgroup> Qs: array<f32, ${BQ * D}>;
-var<workgroup> Os: array<f32, ${BQ * DV}>;
+const D4 = ${D4}u;
+const DV4 = ${DV4}u;
+var<workgroup> Qs: array<vec4<f32>, ${BQ * D4}>;
+var<workgroup> Os: array<vec4<f32>, ${BQ * DV4}>;
 var<workgroup> Ss: array<f32, ${BQ * 2}>;
 
 @compute @workgroup_size(${DKV_BK})
@@ -42,28 +43,26 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let j1 = min(j0 + i32(BK), i32(u.Tk));
   let j = j0 + i32(lid);
   let valid = j < i32(u.Tk);
-  let krow = kl * u.Tk + u32(max(j, 0));
-  var k: array<f32, D>;
-  var v: array<f32, DV>;
-  var dk: array<f32, D>;
-  var dv: array<f32, DV>;
-  if (valid) {
-    for (var d = 0u; d < D; d++) { k[d] = select(0.0, K[u.o1 + krow * ${RD} + d], d < ${RD}); }
-    for (var d = 0u; d < DV; d++) { v[d] = select(0.0, V[u.o2 + krow * ${RDV} + d], d < ${RDV}); }
-  }
+  let krow = kl * u.Tk + u32(max(min(j, i32(u.Tk) - 1), 0));
+  var k: array<vec4<f32>, D4>;
+  var v: array<vec4<f32>, DV4>;
+  var dk: array<vec4<f32>, D4>;
+  var dv: array<vec4<f32>, DV4>;
+  for (var d = 0u; d < D4; d++) { k[d] = ${loadVec4('K', 'u.o1', 'krow', RD, 'd', 'valid')}; }
+  for (var d = 0u; d < DV4; d++) { v[d] = ${loadVec4('V', 'u.o2', 'krow', RDV, 'd', 'valid')}; }
   let qr = queryRange(j0, j1);
   for (var g = 0u; g < u.G; g++) {
     let h = kvh * u.G + g;
     let ql = kl * u.G + g;       // query unit within the chunk's q/dy/stats windows
     for (var t0 = qr.x; t0 < qr.y; t0 += i32(BQ)) {
       workgroupBarrier();
-      for (var x = lid; x < BQ * D; x += BK) {
-        let i = t0 + i32(x / D);
-        Qs[x] = select(0.0, Q[u.o0 + (ql * u.Tq + u32(i)) * ${RD} + x % D], i < qr.y && x % D < ${RD});
+      for (var x = lid; x < BQ * D4; x += BK) {
+        let i = t0 + i32(x / D4);
+        Qs[x] = ${loadVec4('Q', 'u.o0', 'ql * u.Tq + u32(i)', RD, 'x % D4', 'i < qr.y')};
       }
-      for (var x = lid; x < BQ * DV; x += BK) {
-        let i = t0 + i32(x / DV);
-        Os[x] = select(0.0, DY[u.o3 + (ql * u.Tq + u32(i)) * ${RDV} + x % DV], i < qr.y && x % DV < ${RDV});
+      for (var x = lid; x < BQ * DV4; x += BK) {
+        let i = t0 + i32(x / DV4);
+        Os[x] = ${loadVec4('DY', 'u.o3', 'ql * u.Tq + u32(i)', RDV, 'x % DV4', 'i < qr.y')};
       }
       for (var x = lid; x < BQ * 2u; x += BK) {
         let i = t0 + i32(x / 2u);
@@ -75,26 +74,28 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         for (var ii = 0; ii < n; ii++) {
           let i = t0 + ii;
           if (allowed(b, i, j)) {
-            var dot = 0.0;
-            for (var d = 0u; d < D; d++) { dot += Qs[u32(ii) * D + d] * k[d]; }
-            let sd = score(u.scale * dot, h, i, j);
+            let qt = u32(ii) * D4;
+            let ot = u32(ii) * DV4;
+            var s4 = vec4<f32>(0.0);
+            for (var d = 0u; d < D4; d++) { s4 += Qs[qt + d] * k[d]; }
+            let sd = score(u.scale * (s4.x + s4.y + s4.z + s4.w), h, i, j);
             let p = exp(sd.x - Ss[2u * u32(ii)]);
-            var dp = 0.0;
-            for (var d = 0u; d < DV; d++) {
-              let o = Os[u32(ii) * DV + d];
-              dp += o * v[d];
+            var p4 = vec4<f32>(0.0);
+            for (var d = 0u; d < DV4; d++) {
+              let o = Os[ot + d];
+              p4 += o * v[d];
               dv[d] += p * o;
             }
-            let ds = p * (dp - Ss[2u * u32(ii) + 1u]) * sd.y;
-            for (var d = 0u; d < D; d++) { dk[d] += ds * Qs[u32(ii) * D + d]; }
+            let ds = p * (p4.x + p4.y + p4.z + p4.w - Ss[2u * u32(ii) + 1u]) * sd.y;
+            for (var d = 0u; d < D4; d++) { dk[d] += ds * Qs[qt + d]; }
           }
         }
       }
     }
   }
   if (valid) {
-    for (var d = 0u; d < ${RD}; d++) { DK[u.o5 + krow * ${RD} + d] = dk[d] * u.scale; }
-    for (var d = 0u; d < ${RDV}; d++) { DVO[u.o6 + krow * ${RDV} + d] = dv[d]; }
+    ${storeVec4('DK', 'u.o5', 'krow', RD, 'dk', ' * u.scale')}
+    ${storeVec4('DVO', 'u.o6', 'krow', RDV, 'dv')}
   }
 }`;
 }

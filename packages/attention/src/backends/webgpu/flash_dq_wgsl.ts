@@ -7,12 +7,13 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux, 7 uniforms.
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
-import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
+import { flashCommonWgsl, FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
 
 export const DQ_BR = 64;
 
 export function flashDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
+  const [D4, DV4] = [D / 4, DV / 4];
   return `
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -24,10 +25,10 @@ export function flashDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number):
 ${flashCommonWgsl(f, 6)}
 const BR = ${DQ_BR}u;
 const BC = ${BC}u;
-const D = ${D}u;
-const DV = ${DV}u;
-var<workgroup> Ks: array<f32, ${BC * D}>;
-var<workgroup> Vs: array<f32, ${BC * DV}>;
+const D4 = ${D4}u;
+const DV4 = ${DV4}u;
+var<workgroup> Ks: array<vec4<f32>, ${BC * D4}>;
+var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;
 
 @compute @workgroup_size(${DQ_BR})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -41,15 +42,15 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let i1 = min(i0 + i32(BR), i32(u.Tq));
   let i = i0 + i32(lid);
   let valid = i < i32(u.Tq);
-  let row = ul * u.Tq + u32(max(i, 0));
-  var q: array<f32, D>;
-  var dO: array<f32, DV>;
-  var dq: array<f32, D>;
+  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  var q: array<vec4<f32>, D4>;
+  var dO: array<vec4<f32>, DV4>;
+  var dq: array<vec4<f32>, D4>;
+  for (var d = 0u; d < D4; d++) { q[d] = ${loadVec4('Q', 'u.o0', 'row', RD, 'd', 'valid')}; }
+  for (var d = 0u; d < DV4; d++) { dO[d] = ${loadVec4('DY', 'u.o3', 'row', RDV, 'd', 'valid')}; }
   var lse = 0.0;
   var delta = 0.0;
   if (valid) {
-    for (var d = 0u; d < D; d++) { q[d] = select(0.0, Q[u.o0 + row * ${RD} + d], d < ${RD}); }
-    for (var d = 0u; d < DV; d++) { dO[d] = select(0.0, DY[u.o3 + row * ${RDV} + d], d < ${RDV}); }
     lse = ST[u.o4 + 2u * row];
     delta = ST[u.o4 + 2u * row + 1u];
   }
@@ -58,13 +59,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let vBase = u.o2 + kvl * u.Tk * ${RDV};
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
-    for (var x = lid; x < BC * D; x += BR) {
-      let j = t0 + i32(x / D);
-      Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < kr.y && x % D < ${RD});
+    for (var x = lid; x < BC * D4; x += BR) {
+      let j = t0 + i32(x / D4);
+      Ks[x] = ${loadVec4('K', 'kBase', 'u32(j)', RD, 'x % D4', 'j < kr.y')};
     }
-    for (var x = lid; x < BC * DV; x += BR) {
-      let j = t0 + i32(x / DV);
-      Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < kr.y && x % DV < ${RDV});
+    for (var x = lid; x < BC * DV4; x += BR) {
+      let j = t0 + i32(x / DV4);
+      Vs[x] = ${loadVec4('V', 'vBase', 'u32(j)', RDV, 'x % DV4', 'j < kr.y')};
     }
     workgroupBarrier();
     if (valid) {
@@ -72,20 +73,22 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       for (var jj = 0; jj < jn; jj++) {
         let j = t0 + jj;
         if (allowed(b, i, j)) {
-          var dot = 0.0;
-          for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
-          let sd = score(u.scale * dot, h, i, j);
+          let kt = u32(jj) * D4;
+          let vt = u32(jj) * DV4;
+          var s4 = vec4<f32>(0.0);
+          for (var d = 0u; d < D4; d++) { s4 += q[d] * Ks[kt + d]; }
+          let sd = score(u.scale * (s4.x + s4.y + s4.z + s4.w), h, i, j);
           let p = exp(sd.x - lse);
-          var dp = 0.0;
-          for (var d = 0u; d < DV; d++) { dp += dO[d] * Vs[u32(jj) * DV + d]; }
-          let ds = p * (dp - delta) * sd.y;
-          for (var d = 0u; d < D; d++) { dq[d] += ds * Ks[u32(jj) * D + d]; }
+          var p4 = vec4<f32>(0.0);
+          for (var d = 0u; d < DV4; d++) { p4 += dO[d] * Vs[vt + d]; }
+          let ds = p * (p4.x + p4.y + p4.z + p4.w - delta) * sd.y;
+          for (var d = 0u; d < D4; d++) { dq[d] += ds * Ks[kt + d]; }
         }
       }
     }
   }
   if (valid) {
-    for (var d = 0u; d < ${RD}; d++) { DQ[u.o5 + row * ${RD} + d] = dq[d] * u.scale; }
+    ${storeVec4('DQ', 'u.o5', 'row', RD, 'dq', ' * u.scale')}
   }
 }`;
 }

@@ -8,7 +8,7 @@
  * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux, 6 uniforms. Offsets o0..o4 are
  * the chunk's element offsets of q, k, v, out, lse.
  */
-import { enableSubgroups, flashCommonWgsl, FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
+import { enableSubgroups, flashCommonWgsl, FlashFlags, loadVec4, NEG, padDim, realDim } from './flash_wgsl';
 
 export const FWD_BR = 64;
 /** Keys per online-softmax step (the key tile is a multiple of it). */
@@ -18,9 +18,6 @@ export function flashForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: num
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   if (BC % KEYS !== 0) throw new Error(`flashForwardWgsl: key tile ${BC} is not a multiple of ${KEYS}`);
   const [D4, DV4] = [D / 4, DV / 4];
-  // Global reads of one tile element (4 floats of a row); rows are not 16-byte aligned in general.
-  const load4 = (buf: string, base: string, R: string, x: string, n: string, lim: string) =>
-    `vec4<f32>(${[0, 1, 2, 3].map((c) => `select(0.0, ${buf}[${base} + u32(j) * ${R} + 4u * (${x} % ${n}) + ${c}u], ${lim} && 4u * (${x} % ${n}) + ${c}u < ${R})`).join(', ')})`;
   return `${enableSubgroups(false)}
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
 @group(0) @binding(1) var<storage, read> K: array<f32>;
@@ -51,10 +48,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
   var q: array<vec4<f32>, D4>;
   var acc: array<vec4<f32>, DV4>;
-  for (var d = 0u; d < D4; d++) {
-    let x = 4u * d;
-    q[d] = vec4<f32>(${[0, 1, 2, 3].map((c) => `select(0.0, Q[u.o0 + row * ${RD} + x + ${c}u], valid && x + ${c}u < ${RD})`).join(', ')});
-  }
+  for (var d = 0u; d < D4; d++) { q[d] = ${loadVec4('Q', 'u.o0', 'row', RD, 'd', 'valid')}; }
   var m = ${NEG};
   var l = 0.0;
   var bad = false;
@@ -65,11 +59,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
     for (var x = lid; x < BC * D4; x += BR) {
       let j = t0 + i32(x / D4);
-      Ks[x] = ${load4('K', 'kBase', RD, 'x', 'D4', 'j < kr.y')};
+      Ks[x] = ${loadVec4('K', 'kBase', 'u32(j)', RD, 'x % D4', 'j < kr.y')};
     }
     for (var x = lid; x < BC * DV4; x += BR) {
       let j = t0 + i32(x / DV4);
-      Vs[x] = ${load4('V', 'vBase', RDV, 'x', 'DV4', 'j < kr.y')};
+      Vs[x] = ${loadVec4('V', 'vBase', 'u32(j)', RDV, 'x % DV4', 'j < kr.y')};
     }
     workgroupBarrier();
     if (valid) {

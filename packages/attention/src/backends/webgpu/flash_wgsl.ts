@@ -60,6 +60,18 @@ export const padDim = (d: number): number => (d <= 4 ? 4 : d <= 8 ? 8 : Math.cei
 /** WGSL expression of the real head size: a literal when no padding, else the uniform. */
 export const realDim = (d: number, uniform: 'u.rd' | 'u.rdv'): string => (padDim(d) === d ? `${d}u` : uniform);
 
+/**
+ * WGSL expression: 4 floats of a row as a vec4 (rows are not 16-byte aligned in
+ * general), zero past the real head size R or where `ok` is false.
+ * Element c is buf[base + row * R + 4 * col + c].
+ */
+export const loadVec4 = (buf: string, base: string, row: string, R: string, col: string, ok: string): string =>
+  `vec4<f32>(${[0, 1, 2, 3].map((c) => `select(0.0, ${buf}[${base} + (${row}) * ${R} + 4u * (${col}) + ${c}u], ${ok} && 4u * (${col}) + ${c}u < ${R})`).join(', ')})`;
+
+/** WGSL statements writing the first R floats of vec4 array `arr` (times `mul`) to buf[base + row * R + d]. */
+export const storeVec4 = (buf: string, base: string, row: string, R: string, arr: string, mul = ''): string =>
+  `for (var d = 0u; d < ${R}; d++) { ${buf}[${base} + (${row}) * ${R} + d] = ${arr}[d / 4u][d % 4u]${mul}; }`;
+
 /** Below this a score is "masked" (the kernels never use -Infinity in arithmetic). */
 export const NEG = '-3.0e38';
 
