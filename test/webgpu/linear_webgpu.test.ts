@@ -70,8 +70,8 @@ maybe('linear WGSL kernels [webgpu]', () => {
   });
 
   it('splits dispatches when a binding would pass the limit, with the same result', () => {
-    // Per kv unit: q/out window of 2 query heads x 20 rows x 4 floats = 640 bytes; 1500 bytes -> 1 unit per call.
-    webgpuOverrides.maxBinding = 1500;
+    // Per kv unit: the in-chunk scores of 2 query heads x 20 rows x 8 keys = 1280 bytes; 2000 bytes -> 1 unit per call.
+    webgpuOverrides.maxBinding = 2000;
     check({ B: 2, H: 4, Hkv: 2, Tq: 20, Tk: 24, F: 4, Dv: 4 }, true, 8, 5);
   });
 

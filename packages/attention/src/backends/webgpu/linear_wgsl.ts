@@ -22,11 +22,14 @@ fn rowSlot(i: u32) -> vec2<i32> {
   return vec2<i32>(p / i32(u.C), p);
 }`;
 
-/** Forward. Bindings: 0 Q, 1 K, 2 V, 3 P, 4 OUT (rw), 5 DEN (rw). Threads per kv unit: G * Tq * Dv. */
+/**
+ * Forward. Bindings: 0 Q, 1 A (causal: the in-chunk scores of linear_local_wgsl.ts; else unused),
+ * 2 V, 3 P, 4 OUT (rw), 5 DEN (rw). Threads per kv unit: G * Tq * Dv.
+ */
 export function linearReadWgsl(): string {
   return `
 @group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> V: array<f32>;
 @group(0) @binding(3) var<storage, read> P: array<f32>;
 @group(0) @binding(4) var<storage, read_write> OUT: array<f32>;
@@ -51,11 +54,10 @@ ${MAIN} {
       num += qf * P[sb + f * w + e];
       den += qf * P[sb + f * w + u.Dv];
     }
-    for (var j = u32(st.x) * u.C; i32(j) <= st.y; j++) {
-      let kv = ul * u.Tk + j;
-      var a = 0.0;
-      for (var f = 0u; f < u.F; f++) { a += Q[qo + f] * K[u.o1 + kv * u.F + f]; }
-      num += a * V[u.o2 + kv * u.Dv + e];
+    let c0 = u32(st.x) * u.C;
+    for (var j = c0; i32(j) <= st.y; j++) {
+      let a = A[u.o1 + r * u.C + j - c0];
+      num += a * V[u.o2 + (ul * u.Tk + j) * u.Dv + e];
       den += a;
     }
   }

@@ -8,6 +8,7 @@ import { TesseraLinearAttention, TesseraLinearAttentionAttrs } from '../../../ke
 import { WebGpuBackend, makeOutput } from '../gpu_backend';
 import { linearCall, LinearCall, runLinear } from '../linear_launch';
 import { keyChunkStateWgsl, scanWgsl } from '../linear_state_wgsl';
+import { linearLocalScoresWgsl } from '../linear_local_wgsl';
 import { linearReadWgsl } from '../linear_wgsl';
 
 const WHERE = 'linearAttention (webgpu)';
@@ -38,10 +39,13 @@ export const linearAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) =>
   const P = keyState(WHERE, b, c, k, v);
   const out = makeOutput(b, [c.B, c.H, c.Tq, c.Dv]);
   const den = makeOutput(b, [c.B, c.H, c.Tq]);
+  // Causal: each row's scores with its own chunk's keys, once (C floats per row).
+  const A = c.causal ? makeOutput(b, [c.B * c.H * c.Tq * c.C]) : null;
   try {
+    if (A) runLinear(WHERE, b, 'TesseraLinearLocal', linearLocalScoresWgsl(), c, [['q', q, c.Tq * c.F, true], ['k', k, c.Tk * c.F, false], ['scores', A, c.Tq * c.C, true]], c.G * c.Tq * c.C);
     runLinear(WHERE, b, 'TesseraLinearRead', linearReadWgsl(), c, [
       ['q', q, c.Tq * c.F, true],
-      ['k', k, c.Tk * c.F, false],
+      ['scores', A, c.Tq * c.C, true],
       ['v', v, c.Tk * c.Dv, false],
       ['state', P, (c.nC + 1) * c.F * (c.Dv + 1), false],
       ['out', out, c.Tq * c.Dv, true],
@@ -53,6 +57,7 @@ export const linearAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) =>
     throw e;
   } finally {
     b.disposeData(P.dataId, true);
+    if (A) b.disposeData(A.dataId, true);
   }
   return [out, den];
 };
