@@ -32,7 +32,7 @@ function makeCase(s: Shape, opts: Opt[], seed: number, mag = 1) {
   const k = arr(s.B * s.Hkv * s.Tk * s.D);
   const v = arr(s.B * s.Hkv * s.Tk * s.Dv);
   const c: F64Case = { ...s, q, k, v };
-  const o: AttentionOptions = {};
+  const o: AttentionOptions & { returnLse?: false } = {};
   const owned: tf.Tensor[] = [];
   const t = (data: ArrayLike<number>, shape: number[], dtype: 'float32' | 'int32' | 'bool' = 'float32') => {
     const x = tf.tensor(dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data), shape, dtype);

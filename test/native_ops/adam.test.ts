@@ -20,7 +20,7 @@ function train(make: () => tf.Optimizer): Float32Array[] {
   const targets = SHAPES.map((s, i) => tf.tensor(seeded(s, i + 11, 2), s));
   const opt = make();
   for (let step = 0; step < 4; step++) {
-    tf.dispose(opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, targets[i])), step + 1)))) as tf.Scalar));
+    tf.dispose(opt.minimize(() => tf.addN(vars.map((v, i) => tf.sum(tf.mul(tf.square(tf.sub(v, targets[i])), step + 1)))) as tf.Scalar) ?? undefined);
   }
   const out = vars.map((v) => Float32Array.from(v.dataSync()));
   const weights = (opt as unknown as { accumulatedFirstMoment: { variable: tf.Variable }[]; accumulatedSecondMoment: { variable: tf.Variable }[] });

@@ -104,7 +104,7 @@ describeEachBackend('native Softmax and UnsortedSegmentSum vs tfjs cpu', () => {
     const ids = { shape: [3, 5], values: Int32Array.from([0, 4, 2, 2, 9, 1, 0, 0, 3, 3, 5, 6, 7, 8, 9]), dtype: 'int32' as const };
     const table = f32([10, 19], 11);
     await check((t, i) => gradsOf((u) => tf.gather(u, i))(t), [table, ids]);
-    await check((x, i) => tf.unsortedSegmentSum(x, i, 4), [f32([6, 3, 2], 12), { shape: [6], values: Int32Array.from([0, 3, 3, -1, 7, 1]), dtype: 'int32' }]);
+    await check((x, i) => tf.unsortedSegmentSum(x, i as tf.Tensor1D, 4), [f32([6, 3, 2], 12), { shape: [6], values: Int32Array.from([0, 3, 3, -1, 7, 1]), dtype: 'int32' }]);
     const xi = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
     const s = tf.unsortedSegmentSum(xi, tf.tensor1d([1, 1, 0], 'int32'), 2);
     expect(Array.from(s.dataSync())).toEqual([5, 6, 4, 6]);

@@ -59,7 +59,7 @@ export async function runLayerTest(spec: LayerTestSpec): Promise<void> {
   const cls = layer.constructor as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer> & { className: string };
   expect(tf.serialization.SerializationMap.getMap().classNameMap[cls.className]).toBeDefined();
   const config = layer.getConfig();
-  const again = tf.serialization.SerializationMap.getMap().classNameMap[cls.className][1](cls, config) as tf.layers.Layer;
+  const again = tf.serialization.SerializationMap.getMap().classNameMap[cls.className][1](cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, config) as tf.layers.Layer;
   expect(again.getConfig()).toEqual(config);
   expect(JSON.parse(JSON.stringify(config))).toEqual(config);
 
