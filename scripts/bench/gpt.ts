@@ -119,14 +119,22 @@ function runConfig(name: string, o: Record<string, string>): GptResult | { name:
   let cmd: string, args: string[];
   if (name === 'torch') {
     const py = torchPython();
-    if (!py) return { name, skipped: 'python3 cannot import torch (apt-get install python3-torch)' };
+    if (!py) return { name, skipped: 'python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread)' };
     cmd = py;
     args = [path.join(__dirname, 'gpt_torch.py'), '--root', ROOT, '--steps', steps, '--gen', gen];
   } else {
     cmd = process.execPath;
     args = [require.resolve('ts-node/dist/bin.js'), '--transpile-only', __filename, '--child', name, '--steps', steps, '--gen', gen];
   }
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+  // PyTorch's BLAS is Debian's libblas.so.3 alternative: install libopenblas0-pthread or it is the
+  // reference BLAS (~30x slower here). OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE pin OpenBLAS to an older
+  // kernel on some machines of this workplace; the benchmark unsets both for the peer's child only.
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+  if (name === 'torch') {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  }
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env });
   const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('GPTRESULT '));
   if (r.status !== 0 || !line) return { name, skipped: `exited with ${r.status}${r.stdout ? ': ' + r.stdout.slice(-300) : ''}` };
   return JSON.parse(line.slice('GPTRESULT '.length)) as GptResult;
