@@ -45,8 +45,17 @@ function variant(name: string, causal: boolean): BenchVariant {
     flops: (x: BenchInputs) => 4 * x.n * x.n * x.D * x.B * x.H * (causal ? 0.5 : 1),
     supports: (backend: string) => engine !== null && ['cpu', 'wasm', 'tensorflow'].includes(backend),
     forward: (x: BenchInputs): tf.TensorContainer => withNative(() => flashAttention(x.q, x.k, x.v, { causal })),
+    // An explicit upstream gradient dy = 1 (the gradient of sum(out)) instead of
+    // differentiating tf.sum: tfjs cpu's sum gradient is a broadcast mul that
+    // alone took 41 ms at n = 1024 (more than the attention backward), which
+    // would measure tfjs's loss, not the attention kernels.
     forwardBackward: (x: BenchInputs): tf.TensorContainer =>
-      withNative(() => tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tfc.sum(flashAttention(q, k, v, { causal })))([x.q, x.k, x.v])),
+      withNative(() =>
+        tfc.tidy(() => {
+          const dy = tfc.ones([x.B, x.H, x.n, x.v.shape[3] as number]); // [B, H, n, Dv] like the output
+          return tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => flashAttention(q, k, v, { causal }))([x.q, x.k, x.v], dy);
+        }),
+      ),
   };
 }
 
