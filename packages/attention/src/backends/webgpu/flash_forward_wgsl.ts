@@ -8,7 +8,8 @@
  * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux, 6 uniforms. Offsets o0..o4 are
  * the chunk's element offsets of q, k, v, out, lse.
  */
-import { enableSubgroups, flashCommonWgsl, FlashFlags, loadVec4, NEG, padDim, realDim } from './flash_wgsl';
+import { enableSubgroups, FlashFlags, loadVec4, NEG, padDim, realDim } from './flash_wgsl';
+import { bindingsWgsl, clampedRow, forwardEpilogueWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 export const FWD_BR = 64;
 /** Keys per online-softmax step (the key tile is a multiple of it). */
@@ -19,13 +20,7 @@ export function flashForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: num
   if (BC % KEYS !== 0) throw new Error(`flashForwardWgsl: key tile ${BC} is not a multiple of ${KEYS}`);
   const [D4, DV4] = [D / 4, DV / 4];
   return `${enableSubgroups(false)}
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
-@group(0) @binding(3) var<storage, read_write> OUT: array<f32>;
-@group(0) @binding(4) var<storage, read_write> LSE: array<f32>;
-@group(0) @binding(6) var<uniform> u: U;
-${flashCommonWgsl(f, 5)}
+${bindingsWgsl(f, ['Q', 'K', 'V'], ['OUT', 'LSE'])}
 const BR = ${FWD_BR}u;
 const BC = ${BC}u;
 const D4 = ${D4}u;
@@ -36,16 +31,12 @@ var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;
 @compute @workgroup_size(${FWD_BR})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   _ = arrayLength(&AUX);
-  let ul = wg.y;                       // unit (b, h) within this chunk
-  let bh = u.unit0 + ul;
-  let b = bh / u.H;
-  let h = bh % u.H;
-  let kvl = bh / u.G - u.unit0 / u.G;  // kv unit within the chunk's k/v windows
+  ${queryUnitWgsl}
   let i0 = i32(wg.x * BR);
   let i1 = min(i0 + i32(BR), i32(u.Tq));
   let i = i0 + i32(lid);
   let valid = i < i32(u.Tq);
-  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  let row = ${clampedRow('ul', 'u.Tq', 'i')};
   var q: array<vec4<f32>, D4>;
   var acc: array<vec4<f32>, DV4>;
   for (var d = 0u; d < D4; d++) { q[d] = ${loadVec4('Q', 'u.o0', 'row', RD, 'd', 'valid')}; }
@@ -53,8 +44,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var l = 0.0;
   var bad = false;
   let kr = keyRange(i0, i1);
-  let kBase = u.o1 + kvl * u.Tk * ${RD};
-  let vBase = u.o2 + kvl * u.Tk * ${RDV};
+  ${kvBasesWgsl(RD, RDV)}
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
     for (var x = lid; x < BC * D4; x += BR) {
@@ -104,10 +94,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
     }
   }
-  if (valid) {
-    let inv = select(0.0, 1.0 / l, l > 0.0);
-    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(acc[d / 4u][d % 4u] * inv, u.nan, bad); }
-    LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
-  }
+  ${forwardEpilogueWgsl(RDV, 'acc[d / 4u][d % 4u]')}
 }`;
 }

@@ -5,19 +5,14 @@
  * through workgroup memory in tiles of BC keys.
  * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux (alibi slopes | mask), 6 uniforms.
  */
-import { flashCommonWgsl, FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
+import { FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
+import { bindingsWgsl, clampedRow, forwardEpilogueWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
 import { ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
 
 export function sparseForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
-@group(0) @binding(3) var<storage, read_write> OUT: array<f32>;
-@group(0) @binding(4) var<storage, read_write> LSE: array<f32>;
-@group(0) @binding(6) var<uniform> u: U;
-${flashCommonWgsl(f, 5)}
+${bindingsWgsl(f, ['Q', 'K', 'V'], ['OUT', 'LSE'])}
 ${SPARSE_MASK_WGSL}
 const BC = ${BC}u;
 const D = ${D}u;
@@ -31,15 +26,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let bs = mk(0u);
   let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
   let qb = wg.x / per;
-  let ul = wg.y;
-  let bh = u.unit0 + ul;
-  let b = bh / u.H;
-  let h = bh % u.H;
-  let kvl = bh / u.G - u.unit0 / u.G;
+  ${queryUnitWgsl}
   let li = (wg.x % per) * ${ROWS}u + lid;
   let i = i32(qb * bs + li);
   let valid = li < bs && i < i32(u.Tq);
-  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  let row = ${clampedRow('ul', 'u.Tq', 'i')};
   var q: array<f32, D>;
   var acc: array<f32, DV>;
   if (valid) {
@@ -49,8 +40,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var l = 0.0;
   var bad = false;
   let r = layoutSet(b, h) * mk(1u) + qb;
-  let kBase = u.o1 + kvl * u.Tk * ${RD};
-  let vBase = u.o2 + kvl * u.Tk * ${RDV};
+  ${kvBasesWgsl(RD, RDV)}
   for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
     let kb = mk(mk(6u) + e);
     let bo = mk(mk(7u) + e);
@@ -90,10 +80,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
       }
     }
   }
-  if (valid) {
-    let inv = select(0.0, 1.0 / l, l > 0.0);
-    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(acc[d] * inv, u.nan, bad); }
-    LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
-  }
+  ${forwardEpilogueWgsl(RDV, 'acc[d]')}
 }`;
 }

@@ -1,0 +1,49 @@
+/**
+ * WGSL written once for the flash programs (flash_*_wgsl.ts) and their
+ * block-sparse twins (sparse_*_wgsl.ts): the bindings preamble, the query-side
+ * unit decode, the forward's epilogue and the backward's dS step. Each returns
+ * the exact text the programs used to inline, so the compiled pipelines (cached
+ * by their code, gpu_backend.ts) and the math are unchanged; only how the tiles
+ * are walked (key ranges vs block lists, vec4 vs scalar) differs per program.
+ */
+import { flashCommonWgsl, FlashFlags } from './flash_wgsl';
+
+/**
+ * Storage bindings 0.. (the `reads`, then the `writes`, all array<f32>), the aux
+ * buffer right after them, the uniforms after that, then flashCommonWgsl.
+ */
+export function bindingsWgsl(f: FlashFlags, reads: string[], writes: string[]): string {
+  const bufs = [...reads.map((n) => `read> ${n}`), ...writes.map((n) => `read_write> ${n}`)];
+  const lines = bufs.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b}: array<f32>;`);
+  return `${lines.join('\n')}
+@group(0) @binding(${bufs.length + 1}) var<uniform> u: U;
+${flashCommonWgsl(f, bufs.length)}`;
+}
+
+/**
+ * WGSL statements of a query-side workgroup's unit: ul the (b, h) unit within
+ * this chunk (wg.y), b, h, and kvl the kv unit within the chunk's k/v windows (GQA).
+ */
+export const queryUnitWgsl = `let ul = wg.y;
+  let bh = u.unit0 + ul;
+  let b = bh / u.H;
+  let h = bh % u.H;
+  let kvl = bh / u.G - u.unit0 / u.G;`;
+
+/** WGSL expression: the row's clamped index in the chunk (a thread past the end reads a real row). */
+export const clampedRow = (unit: string, T: string, i: string): string => `${unit} * ${T} + u32(max(min(${i}, i32(${T}) - 1), 0))`;
+
+/** WGSL statements: the kv unit's K and V bases (`kBase`, `vBase`) in the chunk. */
+export const kvBasesWgsl = (RD: string, RDV: string): string => `let kBase = u.o1 + kvl * u.Tk * ${RD};
+  let vBase = u.o2 + kvl * u.Tk * ${RDV};`;
+
+/**
+ * WGSL statements ending the forward: out = acc / l (0 for a row that saw no
+ * key), lse = m + log(l) (-Infinity then), NaN in both where a score was NaN.
+ * `accAt` is the WGSL of the accumulator's element d.
+ */
+export const forwardEpilogueWgsl = (RDV: string, accAt: string): string => `if (valid) {
+    let inv = select(0.0, 1.0 / l, l > 0.0);
+    for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(${accAt} * inv, u.nan, bad); }
+    LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
+  }`;
