@@ -7,7 +7,8 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux, 7 uniforms.
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
-import { flashCommonWgsl, FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
+import { FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
+import { bindingsWgsl, clampedRow, dsWgsl, kvBasesWgsl, queryUnitWgsl, recomputePWgsl } from './wgsl_snippets';
 
 export const DQ_BR = 64;
 
@@ -15,14 +16,7 @@ export function flashDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number):
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   const [D4, DV4] = [D / 4, DV / 4];
   return `
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
-@group(0) @binding(3) var<storage, read> DY: array<f32>;
-@group(0) @binding(4) var<storage, read> ST: array<f32>;
-@group(0) @binding(5) var<storage, read_write> DQ: array<f32>;
-@group(0) @binding(7) var<uniform> u: U;
-${flashCommonWgsl(f, 6)}
+${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DQ'])}
 const BR = ${DQ_BR}u;
 const BC = ${BC}u;
 const D4 = ${D4}u;
@@ -33,16 +27,12 @@ var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;
 @compute @workgroup_size(${DQ_BR})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   _ = arrayLength(&AUX);
-  let ul = wg.y;
-  let bh = u.unit0 + ul;
-  let b = bh / u.H;
-  let h = bh % u.H;
-  let kvl = bh / u.G - u.unit0 / u.G;
+  ${queryUnitWgsl}
   let i0 = i32(wg.x * BR);
   let i1 = min(i0 + i32(BR), i32(u.Tq));
   let i = i0 + i32(lid);
   let valid = i < i32(u.Tq);
-  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  let row = ${clampedRow('ul', 'u.Tq', 'i')};
   var q: array<vec4<f32>, D4>;
   var dO: array<vec4<f32>, DV4>;
   var dq: array<vec4<f32>, D4>;
@@ -55,8 +45,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     delta = ST[u.o4 + 2u * row + 1u];
   }
   let kr = keyRange(i0, i1);
-  let kBase = u.o1 + kvl * u.Tk * ${RD};
-  let vBase = u.o2 + kvl * u.Tk * ${RDV};
+  ${kvBasesWgsl(RD, RDV)}
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
     for (var x = lid; x < BC * D4; x += BR) {
@@ -77,11 +66,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           let vt = u32(jj) * DV4;
           var s4 = vec4<f32>(0.0);
           for (var d = 0u; d < D4; d++) { s4 += q[d] * Ks[kt + d]; }
-          let sd = score(u.scale * (s4.x + s4.y + s4.z + s4.w), h, i, j);
-          let p = exp(sd.x - lse);
+          ${recomputePWgsl('(s4.x + s4.y + s4.z + s4.w)', 'lse', '          ')}
           var p4 = vec4<f32>(0.0);
           for (var d = 0u; d < DV4; d++) { p4 += dO[d] * Vs[vt + d]; }
-          let ds = p * (p4.x + p4.y + p4.z + p4.w - delta) * sd.y;
+          ${dsWgsl('p4.x + p4.y + p4.z + p4.w', 'delta')}
           for (var d = 0u; d < D4; d++) { dq[d] += ds * Ks[kt + d]; }
         }
       }

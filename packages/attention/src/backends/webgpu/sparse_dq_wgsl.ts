@@ -4,20 +4,14 @@
  *   ds_ij = p_ij (dO_i . v_j - delta_i) ds/draw,   dq_i = scale * sum_j ds_ij k_j.
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux (slopes | mask), 7 uniforms.
  */
-import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
+import { FlashFlags, padDim, realDim } from './flash_wgsl';
+import { bindingsWgsl, clampedRow, dsWgsl, kvBasesWgsl, queryUnitWgsl, recomputePWgsl } from './wgsl_snippets';
 import { ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
 
 export function sparseDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
-@group(0) @binding(3) var<storage, read> DY: array<f32>;
-@group(0) @binding(4) var<storage, read> ST: array<f32>;
-@group(0) @binding(5) var<storage, read_write> DQ: array<f32>;
-@group(0) @binding(7) var<uniform> u: U;
-${flashCommonWgsl(f, 6)}
+${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DQ'])}
 ${SPARSE_MASK_WGSL}
 const BC = ${BC}u;
 const D = ${D}u;
@@ -31,15 +25,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let bs = mk(0u);
   let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
   let qb = wg.x / per;
-  let ul = wg.y;
-  let bh = u.unit0 + ul;
-  let b = bh / u.H;
-  let h = bh % u.H;
-  let kvl = bh / u.G - u.unit0 / u.G;
+  ${queryUnitWgsl}
   let li = (wg.x % per) * ${ROWS}u + lid;
   let i = i32(qb * bs + li);
   let valid = li < bs && i < i32(u.Tq);
-  let row = ul * u.Tq + u32(max(min(i, i32(u.Tq) - 1), 0));
+  let row = ${clampedRow('ul', 'u.Tq', 'i')};
   var q: array<f32, D>;
   var dO: array<f32, DV>;
   var dq: array<f32, D>;
@@ -52,8 +42,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     delta = ST[u.o4 + 2u * row + 1u];
   }
   let r = layoutSet(b, h) * mk(1u) + qb;
-  let kBase = u.o1 + kvl * u.Tk * ${RD};
-  let vBase = u.o2 + kvl * u.Tk * ${RDV};
+  ${kvBasesWgsl(RD, RDV)}
   for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
     let kb = mk(mk(6u) + e);
     let bo = mk(mk(7u) + e);
@@ -77,11 +66,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
           if (visible(bo, li, u32(j - j0))) {
             var dot = 0.0;
             for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
-            let sd = score(u.scale * dot, h, i, j);
-            let p = exp(sd.x - lse);
+            ${recomputePWgsl('dot', 'lse', '            ')}
             var dp = 0.0;
             for (var d = 0u; d < DV; d++) { dp += dO[d] * Vs[u32(jj) * DV + d]; }
-            let ds = p * (dp - delta) * sd.y;
+            ${dsWgsl('dp', 'delta')}
             for (var d = 0u; d < D; d++) { dq[d] += ds * Ks[u32(jj) * D + d]; }
           }
         }

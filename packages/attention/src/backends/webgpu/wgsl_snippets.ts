@@ -47,3 +47,14 @@ export const forwardEpilogueWgsl = (RDV: string, accAt: string): string => `if (
     for (var d = 0u; d < ${RDV}; d++) { OUT[u.o3 + row * ${RDV} + d] = select(${accAt} * inv, u.nan, bad); }
     LSE[u.o4 + row] = select(select(u.negInf, m + log(l), l > 0.0), u.nan, bad);
   }`;
+
+/**
+ * WGSL statements of the backward's recomputed probability (FlashAttention-2,
+ * Algorithm 2): sd = (s, ds/draw) of raw = scale * `dot`, p = exp(s - `lse`).
+ * `indent` continues the statements at the caller's depth.
+ */
+export const recomputePWgsl = (dot: string, lse: string, indent: string): string => `let sd = score(u.scale * ${dot}, h, i, j);
+${indent}let p = exp(sd.x - ${lse});`;
+
+/** WGSL statement: dS = P * (dP - delta) * ds/draw, dP = `dp` (dO . v), delta = `delta` (dO . O - dLse). */
+export const dsWgsl = (dp: string, delta: string): string => `let ds = p * (${dp} - ${delta}) * sd.y;`;
