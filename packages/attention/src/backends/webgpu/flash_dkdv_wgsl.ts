@@ -7,7 +7,8 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dk (rw), 6 dv (rw), 7 aux, 8 uniforms.
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
  */
-import { flashCommonWgsl, FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
+import { FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
+import { bindingsWgsl, clampedRow, dsWgsl, keyUnitWgsl, recomputePWgsl } from './wgsl_snippets';
 
 export const DKV_BK = 64;
 
@@ -15,15 +16,7 @@ export function flashDkdvWgsl(f: FlashFlags, rD: number, rDV: number, BQ: number
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   const [D4, DV4] = [D / 4, DV / 4];
   return `
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
-@group(0) @binding(3) var<storage, read> DY: array<f32>;
-@group(0) @binding(4) var<storage, read> ST: array<f32>;
-@group(0) @binding(5) var<storage, read_write> DK: array<f32>;
-@group(0) @binding(6) var<storage, read_write> DVO: array<f32>;
-@group(0) @binding(8) var<uniform> u: U;
-${flashCommonWgsl(f, 7)}
+${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DK', 'DVO'])}
 const BK = ${DKV_BK}u;
 const BQ = ${BQ}u;
 const D4 = ${D4}u;
@@ -35,15 +28,12 @@ var<workgroup> Ss: array<f32, ${BQ * 2}>;
 @compute @workgroup_size(${DKV_BK})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   _ = arrayLength(&AUX);
-  let kl = wg.y;                 // kv unit within the chunk
-  let kv = u.unit0 + kl;
-  let b = kv / u.Hkv;
-  let kvh = kv % u.Hkv;
+  ${keyUnitWgsl}
   let j0 = i32(wg.x * BK);
   let j1 = min(j0 + i32(BK), i32(u.Tk));
   let j = j0 + i32(lid);
   let valid = j < i32(u.Tk);
-  let krow = kl * u.Tk + u32(max(min(j, i32(u.Tk) - 1), 0));
+  let krow = ${clampedRow('kl', 'u.Tk', 'j')};
   var k: array<vec4<f32>, D4>;
   var v: array<vec4<f32>, DV4>;
   var dk: array<vec4<f32>, D4>;
@@ -78,15 +68,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             let ot = u32(ii) * DV4;
             var s4 = vec4<f32>(0.0);
             for (var d = 0u; d < D4; d++) { s4 += Qs[qt + d] * k[d]; }
-            let sd = score(u.scale * (s4.x + s4.y + s4.z + s4.w), h, i, j);
-            let p = exp(sd.x - Ss[2u * u32(ii)]);
+            ${recomputePWgsl('(s4.x + s4.y + s4.z + s4.w)', 'Ss[2u * u32(ii)]', '            ')}
             var p4 = vec4<f32>(0.0);
             for (var d = 0u; d < DV4; d++) {
               let o = Os[ot + d];
               p4 += o * v[d];
               dv[d] += p * o;
             }
-            let ds = p * (p4.x + p4.y + p4.z + p4.w - Ss[2u * u32(ii) + 1u]) * sd.y;
+            ${dsWgsl('p4.x + p4.y + p4.z + p4.w', 'Ss[2u * u32(ii) + 1u]')}
             for (var d = 0u; d < D4; d++) { dk[d] += ds * Qs[qt + d]; }
           }
         }

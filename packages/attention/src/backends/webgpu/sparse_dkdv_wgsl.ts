@@ -6,21 +6,14 @@
  *   dv_j += p_ij dO_i,   dk_j += scale * ds_ij q_i.
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dk (rw), 6 dv (rw), 7 aux (slopes | mask), 8 uniforms.
  */
-import { flashCommonWgsl, FlashFlags, padDim, realDim } from './flash_wgsl';
+import { FlashFlags, padDim, realDim } from './flash_wgsl';
+import { bindingsWgsl, clampedRow, dsWgsl, keyUnitWgsl, recomputePWgsl } from './wgsl_snippets';
 import { ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
 
 export function sparseDkdvWgsl(f: FlashFlags, rD: number, rDV: number, BQ: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `
-@group(0) @binding(0) var<storage, read> Q: array<f32>;
-@group(0) @binding(1) var<storage, read> K: array<f32>;
-@group(0) @binding(2) var<storage, read> V: array<f32>;
-@group(0) @binding(3) var<storage, read> DY: array<f32>;
-@group(0) @binding(4) var<storage, read> ST: array<f32>;
-@group(0) @binding(5) var<storage, read_write> DK: array<f32>;
-@group(0) @binding(6) var<storage, read_write> DVO: array<f32>;
-@group(0) @binding(8) var<uniform> u: U;
-${flashCommonWgsl(f, 7)}
+${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DK', 'DVO'])}
 ${SPARSE_MASK_WGSL}
 const BQ = ${BQ}u;
 const D = ${D}u;
@@ -35,14 +28,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let bs = mk(0u);
   let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
   let kb = wg.x / per;
-  let kl = wg.y;
-  let kv = u.unit0 + kl;
-  let b = kv / u.Hkv;
-  let kvh = kv % u.Hkv;
+  ${keyUnitWgsl}
   let lj = (wg.x % per) * ${ROWS}u + lid;
   let j = i32(kb * bs + lj);
   let valid = lj < bs && j < i32(u.Tk);
-  let krow = kl * u.Tk + u32(max(min(j, i32(u.Tk) - 1), 0));
+  let krow = ${clampedRow('kl', 'u.Tk', 'j')};
   var k: array<f32, D>;
   var v: array<f32, DV>;
   var dk: array<f32, D>;
@@ -82,15 +72,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             if (visible(bo, u32(i - i0), lj)) {
               var dot = 0.0;
               for (var d = 0u; d < D; d++) { dot += Qs[u32(ii) * D + d] * k[d]; }
-              let sd = score(u.scale * dot, h, i, j);
-              let p = exp(sd.x - Ss[2u * u32(ii)]);
+              ${recomputePWgsl('dot', 'Ss[2u * u32(ii)]', '              ')}
               var dp = 0.0;
               for (var d = 0u; d < DV; d++) {
                 let o = Os[u32(ii) * DV + d];
                 dp += o * v[d];
                 dv[d] += p * o;
               }
-              let ds = p * (dp - Ss[2u * u32(ii) + 1u]) * sd.y;
+              ${dsWgsl('dp', 'Ss[2u * u32(ii) + 1u]')}
               for (var d = 0u; d < D; d++) { dk[d] += ds * Qs[u32(ii) * D + d]; }
             }
           }

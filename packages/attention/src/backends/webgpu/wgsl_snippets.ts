@@ -1,7 +1,7 @@
 /**
  * WGSL written once for the flash programs (flash_*_wgsl.ts) and their
- * block-sparse twins (sparse_*_wgsl.ts): the bindings preamble, the query-side
- * unit decode, the forward's epilogue and the backward's dS step. Each returns
+ * block-sparse twins (sparse_*_wgsl.ts): the bindings preamble, the query- and
+ * key-side unit decode, the forward's epilogue and the backward's dS step. Each returns
  * the exact text the programs used to inline, so the compiled pipelines (cached
  * by their code, gpu_backend.ts) and the math are unchanged; only how the tiles
  * are walked (key ranges vs block lists, vec4 vs scalar) differs per program.
@@ -29,6 +29,12 @@ export const queryUnitWgsl = `let ul = wg.y;
   let b = bh / u.H;
   let h = bh % u.H;
   let kvl = bh / u.G - u.unit0 / u.G;`;
+
+/** WGSL statements of a key-side workgroup's unit: kl the (b, kv head) unit within this chunk (wg.y), b, kvh. */
+export const keyUnitWgsl = `let kl = wg.y;
+  let kv = u.unit0 + kl;
+  let b = kv / u.Hkv;
+  let kvh = kv % u.Hkv;`;
 
 /** WGSL expression: the row's clamped index in the chunk (a thread past the end reads a real row). */
 export const clampedRow = (unit: string, T: string, i: string): string => `${unit} * ${T} + u32(max(min(${i}, i32(${T}) - 1), 0))`;
