@@ -8,7 +8,7 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
 import { FlashFlags, loadVec4, padDim, realDim, storeVec4 } from './flash_wgsl';
-import { bindingsWgsl, clampedRow, dsWgsl, kvBasesWgsl, queryUnitWgsl, recomputePWgsl } from './wgsl_snippets';
+import { bindingsWgsl, dsWgsl, kvBasesWgsl, queryTileRowWgsl, queryUnitWgsl, recomputePWgsl, vec4KvTileDeclsWgsl, vec4KvTileLoadsWgsl } from './wgsl_snippets';
 
 export const DQ_BR = 64;
 
@@ -17,22 +17,13 @@ export function flashDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number):
   const [D4, DV4] = [D / 4, DV / 4];
   return `
 ${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DQ'])}
-const BR = ${DQ_BR}u;
-const BC = ${BC}u;
-const D4 = ${D4}u;
-const DV4 = ${DV4}u;
-var<workgroup> Ks: array<vec4<f32>, ${BC * D4}>;
-var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;
+${vec4KvTileDeclsWgsl(DQ_BR, BC, D4, DV4)}
 
 @compute @workgroup_size(${DQ_BR})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   _ = arrayLength(&AUX);
   ${queryUnitWgsl}
-  let i0 = i32(wg.x * BR);
-  let i1 = min(i0 + i32(BR), i32(u.Tq));
-  let i = i0 + i32(lid);
-  let valid = i < i32(u.Tq);
-  let row = ${clampedRow('ul', 'u.Tq', 'i')};
+  ${queryTileRowWgsl}
   var q: array<vec4<f32>, D4>;
   var dO: array<vec4<f32>, DV4>;
   var dq: array<vec4<f32>, D4>;
@@ -48,14 +39,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   ${kvBasesWgsl(RD, RDV)}
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
-    for (var x = lid; x < BC * D4; x += BR) {
-      let j = t0 + i32(x / D4);
-      Ks[x] = ${loadVec4('K', 'kBase', 'u32(j)', RD, 'x % D4', 'j < kr.y')};
-    }
-    for (var x = lid; x < BC * DV4; x += BR) {
-      let j = t0 + i32(x / DV4);
-      Vs[x] = ${loadVec4('V', 'vBase', 'u32(j)', RDV, 'x % DV4', 'j < kr.y')};
-    }
+    ${vec4KvTileLoadsWgsl(RD, RDV)}
     workgroupBarrier();
     if (valid) {
       let jn = min(i32(BC), kr.y - t0);

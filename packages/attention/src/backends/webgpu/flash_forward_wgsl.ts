@@ -9,7 +9,7 @@
  * the chunk's element offsets of q, k, v, out, lse.
  */
 import { enableSubgroups, FlashFlags, loadVec4, NEG, padDim, realDim } from './flash_wgsl';
-import { bindingsWgsl, clampedRow, forwardEpilogueWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
+import { bindingsWgsl, forwardEpilogueWgsl, kvBasesWgsl, queryTileRowWgsl, queryUnitWgsl, vec4KvTileDeclsWgsl, vec4KvTileLoadsWgsl } from './wgsl_snippets';
 
 export const FWD_BR = 64;
 /** Keys per online-softmax step (the key tile is a multiple of it). */
@@ -21,22 +21,13 @@ export function flashForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: num
   const [D4, DV4] = [D / 4, DV / 4];
   return `${enableSubgroups(false)}
 ${bindingsWgsl(f, ['Q', 'K', 'V'], ['OUT', 'LSE'])}
-const BR = ${FWD_BR}u;
-const BC = ${BC}u;
-const D4 = ${D4}u;
-const DV4 = ${DV4}u;
-var<workgroup> Ks: array<vec4<f32>, ${BC * D4}>;
-var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;
+${vec4KvTileDeclsWgsl(FWD_BR, BC, D4, DV4)}
 
 @compute @workgroup_size(${FWD_BR})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   _ = arrayLength(&AUX);
   ${queryUnitWgsl}
-  let i0 = i32(wg.x * BR);
-  let i1 = min(i0 + i32(BR), i32(u.Tq));
-  let i = i0 + i32(lid);
-  let valid = i < i32(u.Tq);
-  let row = ${clampedRow('ul', 'u.Tq', 'i')};
+  ${queryTileRowWgsl}
   var q: array<vec4<f32>, D4>;
   var acc: array<vec4<f32>, DV4>;
   for (var d = 0u; d < D4; d++) { q[d] = ${loadVec4('Q', 'u.o0', 'row', RD, 'd', 'valid')}; }
@@ -47,14 +38,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   ${kvBasesWgsl(RD, RDV)}
   for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
     workgroupBarrier();
-    for (var x = lid; x < BC * D4; x += BR) {
-      let j = t0 + i32(x / D4);
-      Ks[x] = ${loadVec4('K', 'kBase', 'u32(j)', RD, 'x % D4', 'j < kr.y')};
-    }
-    for (var x = lid; x < BC * DV4; x += BR) {
-      let j = t0 + i32(x / DV4);
-      Vs[x] = ${loadVec4('V', 'vBase', 'u32(j)', RDV, 'x % DV4', 'j < kr.y')};
-    }
+    ${vec4KvTileLoadsWgsl(RD, RDV)}
     workgroupBarrier();
     if (valid) {
       // ${KEYS} keys at a time: their scores, one running-max update, then the

@@ -6,7 +6,7 @@
  * by their code, gpu_backend.ts) and the math are unchanged; only how the tiles
  * are walked (key ranges vs block lists, vec4 vs scalar) differs per program.
  */
-import { flashCommonWgsl, FlashFlags } from './flash_wgsl';
+import { flashCommonWgsl, FlashFlags, loadVec4 } from './flash_wgsl';
 
 /**
  * Storage bindings 0.. (the `reads`, then the `writes`, all array<f32>), the aux
@@ -64,3 +64,31 @@ ${indent}let p = exp(sd.x - ${lse});`;
 
 /** WGSL statement: dS = P * (dP - delta) * ds/draw, dP = `dp` (dO . v), delta = `delta` (dO . O - dLse). */
 export const dsWgsl = (dp: string, delta: string): string => `let ds = p * (${dp} - ${delta}) * sd.y;`;
+
+/**
+ * WGSL of the flash query-side programs (forward, dQ) over vec4 tiles: the
+ * workgroup's constants and its K/V tiles of BC keys in workgroup memory.
+ */
+export const vec4KvTileDeclsWgsl = (BR: number, BC: number, D4: number, DV4: number): string => `const BR = ${BR}u;
+const BC = ${BC}u;
+const D4 = ${D4}u;
+const DV4 = ${DV4}u;
+var<workgroup> Ks: array<vec4<f32>, ${BC * D4}>;
+var<workgroup> Vs: array<vec4<f32>, ${BC * DV4}>;`;
+
+/** WGSL statements: the workgroup's query tile [i0, i1), this thread's row i (`valid` inside Tq) and its clamped `row`. */
+export const queryTileRowWgsl = `let i0 = i32(wg.x * BR);
+  let i1 = min(i0 + i32(BR), i32(u.Tq));
+  let i = i0 + i32(lid);
+  let valid = i < i32(u.Tq);
+  let row = ${clampedRow('ul', 'u.Tq', 'i')};`;
+
+/** WGSL statements: the vec4 K/V tiles of keys [t0, t0 + BC), zero at or past `kr.y` (between the caller's barriers). */
+export const vec4KvTileLoadsWgsl = (RD: string, RDV: string): string => `for (var x = lid; x < BC * D4; x += BR) {
+      let j = t0 + i32(x / D4);
+      Ks[x] = ${loadVec4('K', 'kBase', 'u32(j)', RD, 'x % D4', 'j < kr.y')};
+    }
+    for (var x = lid; x < BC * DV4; x += BR) {
+      let j = t0 + i32(x / DV4);
+      Vs[x] = ${loadVec4('V', 'vBase', 'u32(j)', RDV, 'x % DV4', 'j < kr.y')};
+    }`;
