@@ -6,31 +6,20 @@
  * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux (alibi slopes | mask), 6 uniforms.
  */
 import { FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
-import { bindingsWgsl, clampedRow, forwardEpilogueWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
-import { ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
+import { bindingsWgsl, forwardEpilogueWgsl, kvBasesWgsl } from './wgsl_snippets';
+import { keyBlockWgsl, kvTileDeclsWgsl, kvTileLoadsWgsl, queryBlockRowWgsl, ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
 
 export function sparseForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
   return `
 ${bindingsWgsl(f, ['Q', 'K', 'V'], ['OUT', 'LSE'])}
 ${SPARSE_MASK_WGSL}
-const BC = ${BC}u;
-const D = ${D}u;
-const DV = ${DV}u;
-var<workgroup> Ks: array<f32, ${BC * D}>;
-var<workgroup> Vs: array<f32, ${BC * DV}>;
+${kvTileDeclsWgsl(BC, D, DV)}
 
 @compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   _ = arrayLength(&AUX);
-  let bs = mk(0u);
-  let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
-  let qb = wg.x / per;
-  ${queryUnitWgsl}
-  let li = (wg.x % per) * ${ROWS}u + lid;
-  let i = i32(qb * bs + li);
-  let valid = li < bs && i < i32(u.Tq);
-  let row = ${clampedRow('ul', 'u.Tq', 'i')};
+  ${queryBlockRowWgsl}
   var q: array<f32, D>;
   var acc: array<f32, DV>;
   if (valid) {
@@ -42,20 +31,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let r = layoutSet(b, h) * mk(1u) + qb;
   ${kvBasesWgsl(RD, RDV)}
   for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
-    let kb = mk(mk(6u) + e);
-    let bo = mk(mk(7u) + e);
-    let j0 = i32(kb * bs);
-    let j1 = min(j0 + i32(bs), i32(u.Tk));
+    ${keyBlockWgsl}
     for (var t0 = j0; t0 < j1; t0 += i32(BC)) {
       workgroupBarrier();
-      for (var x = lid; x < BC * D; x += ${ROWS}u) {
-        let j = t0 + i32(x / D);
-        Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < j1 && x % D < ${RD});
-      }
-      for (var x = lid; x < BC * DV; x += ${ROWS}u) {
-        let j = t0 + i32(x / DV);
-        Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < j1 && x % DV < ${RDV});
-      }
+      ${kvTileLoadsWgsl(RD, RDV)}
       workgroupBarrier();
       if (valid) {
         let jn = min(i32(BC), j1 - t0);

@@ -6,6 +6,8 @@
  * dQ) or keys of ONE key block (dK/dV), so its block list is uniform and the
  * K/V (or Q/dO) tiles can be shared. Partial blocks test one bit per element.
  */
+import { clampedRow, queryUnitWgsl } from './wgsl_snippets';
+
 /**
  * The mask's words live in the aux buffer after the alibi slopes (at u.auxKm):
  * a separate binding would make the dK/dV program's ninth storage buffer,
@@ -26,3 +28,40 @@ fn visible(bo: u32, li: u32, lj: u32) -> bool {
 /** Workgroups of 64 rows per block: x = block * perBlock + part. */
 export const ROWS = 64;
 export const groupsPerBlock = (bs: number): number => Math.ceil(bs / ROWS);
+
+/** WGSL of the query-side programs (forward, dQ): constants and the K/V tiles of BC keys in workgroup memory. */
+export const kvTileDeclsWgsl = (BC: number, D: number, DV: number): string => `const BC = ${BC}u;
+const D = ${D}u;
+const DV = ${DV}u;
+var<workgroup> Ks: array<f32, ${BC * D}>;
+var<workgroup> Vs: array<f32, ${BC * DV}>;`;
+
+/**
+ * WGSL statements of a query-side workgroup: block size bs, query block qb
+ * (x = block * per + part), the (b, h) unit, this thread's row li of the block,
+ * i in the sequence (`valid` inside both) and its clamped `row`.
+ */
+export const queryBlockRowWgsl = `let bs = mk(0u);
+  let per = (bs + ${ROWS - 1}u) / ${ROWS}u;
+  let qb = wg.x / per;
+  ${queryUnitWgsl}
+  let li = (wg.x % per) * ${ROWS}u + lid;
+  let i = i32(qb * bs + li);
+  let valid = li < bs && i < i32(u.Tq);
+  let row = ${clampedRow('ul', 'u.Tq', 'i')};`;
+
+/** WGSL statements: entry e of the row's block list: key block kb, its bit offset bo (all-on: ~0), keys [j0, j1). */
+export const keyBlockWgsl = `let kb = mk(mk(6u) + e);
+    let bo = mk(mk(7u) + e);
+    let j0 = i32(kb * bs);
+    let j1 = min(j0 + i32(bs), i32(u.Tk));`;
+
+/** WGSL statements: the K/V tiles of keys [t0, t0 + BC), zero at or past j1 (between the caller's barriers). */
+export const kvTileLoadsWgsl = (RD: string, RDV: string): string => `for (var x = lid; x < BC * D; x += ${ROWS}u) {
+        let j = t0 + i32(x / D);
+        Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < j1 && x % D < ${RD});
+      }
+      for (var x = lid; x < BC * DV; x += ${ROWS}u) {
+        let j = t0 + i32(x / DV);
+        Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < j1 && x % DV < ${RDV});
+      }`;
