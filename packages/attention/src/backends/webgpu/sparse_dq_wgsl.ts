@@ -5,8 +5,8 @@
  * Bindings: 0 q, 1 k, 2 v, 3 dy, 4 stats, 5 dq (rw), 6 aux (slopes | mask), 7 uniforms.
  */
 import { FlashFlags, padDim, realDim } from './flash_wgsl';
-import { bindingsWgsl, dsWgsl, kvBasesWgsl, recomputePWgsl } from './wgsl_snippets';
-import { keyBlockWgsl, kvTileDeclsWgsl, kvTileLoadsWgsl, queryBlockRowWgsl, ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
+import { bindingsWgsl, dsWgsl, recomputePWgsl } from './wgsl_snippets';
+import { kvTileDeclsWgsl, queryBlockRowWgsl, ROWS, SPARSE_MASK_WGSL, visibleKeysWgsl } from './sparse_wgsl';
 
 export function sparseDqWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
@@ -30,31 +30,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     lse = ST[u.o4 + 2u * row];
     delta = ST[u.o4 + 2u * row + 1u];
   }
-  let r = layoutSet(b, h) * mk(1u) + qb;
-  ${kvBasesWgsl(RD, RDV)}
-  for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
-    ${keyBlockWgsl}
-    for (var t0 = j0; t0 < j1; t0 += i32(BC)) {
-      workgroupBarrier();
-      ${kvTileLoadsWgsl(RD, RDV)}
-      workgroupBarrier();
-      if (valid) {
-        let jn = min(i32(BC), j1 - t0);
-        for (var jj = 0; jj < jn; jj++) {
-          let j = t0 + jj;
-          if (visible(bo, li, u32(j - j0))) {
-            var dot = 0.0;
-            for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
-            ${recomputePWgsl('dot', 'lse', '            ')}
+  ${visibleKeysWgsl(RD, RDV, `${recomputePWgsl('dot', 'lse', '            ')}
             var dp = 0.0;
             for (var d = 0u; d < DV; d++) { dp += dO[d] * Vs[u32(jj) * DV + d]; }
             ${dsWgsl('dp', 'delta')}
-            for (var d = 0u; d < D; d++) { dq[d] += ds * Ks[u32(jj) * D + d]; }
-          }
-        }
-      }
-    }
-  }
+            for (var d = 0u; d < D; d++) { dq[d] += ds * Ks[u32(jj) * D + d]; }`)}
   if (valid) {
     for (var d = 0u; d < ${RD}; d++) { DQ[u.o5 + row * ${RD} + d] = dq[d] * u.scale; }
   }

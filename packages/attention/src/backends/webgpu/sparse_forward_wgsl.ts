@@ -6,8 +6,8 @@
  * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux (alibi slopes | mask), 6 uniforms.
  */
 import { FlashFlags, NEG, padDim, realDim } from './flash_wgsl';
-import { bindingsWgsl, forwardEpilogueWgsl, kvBasesWgsl } from './wgsl_snippets';
-import { keyBlockWgsl, kvTileDeclsWgsl, kvTileLoadsWgsl, queryBlockRowWgsl, ROWS, SPARSE_MASK_WGSL } from './sparse_wgsl';
+import { bindingsWgsl, forwardEpilogueWgsl } from './wgsl_snippets';
+import { kvTileDeclsWgsl, queryBlockRowWgsl, ROWS, SPARSE_MASK_WGSL, visibleKeysWgsl } from './sparse_wgsl';
 
 export function sparseForwardWgsl(f: FlashFlags, rD: number, rDV: number, BC: number): string {
   const [D, DV, RD, RDV] = [padDim(rD), padDim(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
@@ -28,22 +28,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   var m = ${NEG};
   var l = 0.0;
   var bad = false;
-  let r = layoutSet(b, h) * mk(1u) + qb;
-  ${kvBasesWgsl(RD, RDV)}
-  for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
-    ${keyBlockWgsl}
-    for (var t0 = j0; t0 < j1; t0 += i32(BC)) {
-      workgroupBarrier();
-      ${kvTileLoadsWgsl(RD, RDV)}
-      workgroupBarrier();
-      if (valid) {
-        let jn = min(i32(BC), j1 - t0);
-        for (var jj = 0; jj < jn; jj++) {
-          let j = t0 + jj;
-          if (visible(bo, li, u32(j - j0))) {
-            var dot = 0.0;
-            for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
-            let sc = score(u.scale * dot, h, i, j).x;
+  ${visibleKeysWgsl(RD, RDV, `let sc = score(u.scale * dot, h, i, j).x;
             bad = bad || isNan(sc);
             if (sc > m) {
               let corr = exp(m - sc);
@@ -53,12 +38,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
             }
             let p = exp(sc - m);
             l += p;
-            for (var d = 0u; d < DV; d++) { acc[d] += p * Vs[u32(jj) * DV + d]; }
-          }
-        }
-      }
-    }
-  }
+            for (var d = 0u; d < DV; d++) { acc[d] += p * Vs[u32(jj) * DV + d]; }`)}
   ${forwardEpilogueWgsl(RDV, 'acc[d]')}
 }`;
 }

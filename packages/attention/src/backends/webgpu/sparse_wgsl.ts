@@ -6,7 +6,7 @@
  * dQ) or keys of ONE key block (dK/dV), so its block list is uniform and the
  * K/V (or Q/dO) tiles can be shared. Partial blocks test one bit per element.
  */
-import { clampedRow, queryUnitWgsl } from './wgsl_snippets';
+import { clampedRow, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 /**
  * The mask's words live in the aux buffer after the alibi slopes (at u.auxKm):
@@ -51,13 +51,13 @@ export const queryBlockRowWgsl = `let bs = mk(0u);
   let row = ${clampedRow('ul', 'u.Tq', 'i')};`;
 
 /** WGSL statements: entry e of the row's block list: key block kb, its bit offset bo (all-on: ~0), keys [j0, j1). */
-export const keyBlockWgsl = `let kb = mk(mk(6u) + e);
+const keyBlockWgsl = `let kb = mk(mk(6u) + e);
     let bo = mk(mk(7u) + e);
     let j0 = i32(kb * bs);
     let j1 = min(j0 + i32(bs), i32(u.Tk));`;
 
 /** WGSL statements: the K/V tiles of keys [t0, t0 + BC), zero at or past j1 (between the caller's barriers). */
-export const kvTileLoadsWgsl = (RD: string, RDV: string): string => `for (var x = lid; x < BC * D; x += ${ROWS}u) {
+const kvTileLoadsWgsl = (RD: string, RDV: string): string => `for (var x = lid; x < BC * D; x += ${ROWS}u) {
         let j = t0 + i32(x / D);
         Ks[x] = select(0.0, K[kBase + u32(j) * ${RD} + x % D], j < j1 && x % D < ${RD});
       }
@@ -65,3 +65,30 @@ export const kvTileLoadsWgsl = (RD: string, RDV: string): string => `for (var x 
         let j = t0 + i32(x / DV);
         Vs[x] = select(0.0, V[vBase + u32(j) * ${RDV} + x % DV], j < j1 && x % DV < ${RDV});
       }`;
+
+/**
+ * WGSL statements walking the query block's key blocks (forward, dQ): K/V
+ * tiles through workgroup memory; for each key j the row sees, dot = q . k_j,
+ * then `body` (statements continuing at the key loop's depth, 12 spaces).
+ */
+export const visibleKeysWgsl = (RD: string, RDV: string, body: string): string => `let r = layoutSet(b, h) * mk(1u) + qb;
+  ${kvBasesWgsl(RD, RDV)}
+  for (var e = mk(mk(5u) + r); e < mk(mk(5u) + r + 1u); e++) {
+    ${keyBlockWgsl}
+    for (var t0 = j0; t0 < j1; t0 += i32(BC)) {
+      workgroupBarrier();
+      ${kvTileLoadsWgsl(RD, RDV)}
+      workgroupBarrier();
+      if (valid) {
+        let jn = min(i32(BC), j1 - t0);
+        for (var jj = 0; jj < jn; jj++) {
+          let j = t0 + jj;
+          if (visible(bo, li, u32(j - j0))) {
+            var dot = 0.0;
+            for (var d = 0u; d < D; d++) { dot += q[d] * Ks[u32(jj) * D + d]; }
+            ${body}
+          }
+        }
+      }
+    }
+  }`;
