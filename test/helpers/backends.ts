@@ -25,11 +25,15 @@ function webgpuAvailable(): boolean {
 
 /**
  * `describe` for each backend; inside, tfjs's active backend is that one.
+ * `only` restricts a suite to the backends its subject exists on (e.g. the
+ * native op overrides serve cpu and wasm only): other backends get no suite
+ * at all rather than a skipped placeholder.
  * @example
  * describeEachBackend('attentionReference', (backend) => { it('...', () => { ... }); });
+ * describeEachBackend('native BatchMatMul', (backend) => { ... }, { only: ['cpu', 'wasm'] });
  */
-export function describeEachBackend(name: string, fn: (backend: string) => void): void {
-  for (const backend of testBackends()) {
+export function describeEachBackend(name: string, fn: (backend: string) => void, opts: { only?: readonly string[] } = {}): void {
+  for (const backend of testBackends().filter((b) => !opts.only || opts.only.includes(b))) {
     describe(`${name} [${backend}]`, () => {
       beforeAll(async () => {
         await initBackend(backend);
