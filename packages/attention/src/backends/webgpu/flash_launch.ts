@@ -7,8 +7,9 @@ import { TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { TesseraFlashAttentionAttrs } from '../../kernel_names';
 import { Aux, packAux } from './aux';
 import { flagBits, FlashFlags } from './flash_wgsl';
-import { WebGpuBackend } from './gpu_backend';
-import { FlashUniforms } from './uniforms';
+import { Binding, dispatch, limitsOf, makeOutput, WebGpuBackend } from './gpu_backend';
+import { planChunks } from './plan';
+import { FlashUniforms, packFlashUniforms } from './uniforms';
 
 export interface FlashCall {
   B: number;
@@ -80,4 +81,50 @@ export function releaseAux(b: WebGpuBackend, c: FlashCall): void {
 /** Throws unless `n` workgroups fit in one grid dimension. */
 export function checkGrid(where: string, n: number, max: number, what: string): void {
   if (n > max) throw new Error(`${where}: ${n} workgroups along ${what} exceed this device's maxComputeWorkgroupsPerDimension of ${max}`);
+}
+
+/**
+ * Runs a forward program (flash or block-sparse) that reads q, k, v and
+ * writes out [B,H,Tq,Dv] and lse [B,H,Tq]: allocates the outputs, plans the
+ * per-head chunks so every binding fits the device's limit (kv bindings map a
+ * query head to its kv head, h / G), dispatches `pipe` once per chunk with
+ * `gridX` workgroups per head, and frees the outputs if anything throws. The
+ * aux buffer is released either way.
+ */
+export function runForward(
+  where: string,
+  b: WebGpuBackend,
+  c: FlashCall,
+  t: { q: TensorInfo; k: TensorInfo; v: TensorInfo },
+  pipeline: () => unknown,
+  gridX: number,
+  aux: Binding,
+): TensorInfo[] {
+  const { B, H, Tq, D, Dv } = c;
+  const lim = limitsOf(b);
+  const out = makeOutput(b, [B, H, Tq, Dv]);
+  const lse = makeOutput(b, [B, H, Tq]);
+  try {
+    const pipe = pipeline();
+    const div = { kind: 'div', by: c.G } as const;
+    const same = { kind: 'same' } as const;
+    const chunks = planChunks(where, B * H, [
+      { name: 'q', tensor: t.q, perUnit: Tq * D, map: same },
+      { name: 'k', tensor: t.k, perUnit: c.Tk * D, map: div },
+      { name: 'v', tensor: t.v, perUnit: c.Tk * Dv, map: div },
+      { name: 'out', tensor: out, perUnit: Tq * Dv, map: same },
+      { name: 'lse', tensor: lse, perUnit: Tq, map: same },
+    ], lim.maxBinding, lim.align, lim.maxGroups);
+    for (const ch of chunks) {
+      const uni = packFlashUniforms(flashUniforms(c, ch.start, ch.offsets));
+      dispatch(b, pipe, [...ch.bindings, aux], uni, [gridX, ch.end - ch.start, 1]);
+    }
+  } catch (e) {
+    b.disposeData(out.dataId, true);
+    b.disposeData(lse.dataId, true);
+    throw e;
+  } finally {
+    releaseAux(b, c);
+  }
+  return [out, lse];
 }

@@ -4,12 +4,10 @@
  */
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { TesseraFlashAttention, TesseraFlashAttentionAttrs } from '../../../kernel_names';
-import { checkGrid, flashCall, flashUniforms, releaseAux, tileRows } from '../flash_launch';
+import { checkGrid, flashCall, runForward, tileRows } from '../flash_launch';
 import { FWD_BR, flashForwardWgsl, KEYS } from '../flash_forward_wgsl';
 import { flagKey, padDim } from '../flash_wgsl';
-import { dispatch, limitsOf, makeOutput, pipelineFor, WebGpuBackend } from '../gpu_backend';
-import { planChunks } from '../plan';
-import { packFlashUniforms } from '../uniforms';
+import { limitsOf, pipelineFor, WebGpuBackend } from '../gpu_backend';
 
 const WHERE = 'flashAttention (webgpu)';
 
@@ -25,32 +23,9 @@ export const flashAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
     if (4 * n > lim.maxBuffer) throw new Error(`${WHERE}: '${name}' needs ${4 * n} bytes, over this device's maxBufferSize of ${lim.maxBuffer}`);
   }
   const c = flashCall(b, ins, attrs as unknown as TesseraFlashAttentionAttrs);
-  const out = makeOutput(b, [B, H, Tq, Dv]);
-  const lse = makeOutput(b, [B, H, Tq]);
-  try {
-    const pipe = pipelineFor(b, `TesseraFlashAttention_${flagKey(c.flags)}`, flashForwardWgsl(c.flags, D, Dv, BC));
-    const div = { kind: 'div', by: c.G } as const;
-    const same = { kind: 'same' } as const;
-    const chunks = planChunks(WHERE, B * H, [
-      { name: 'q', tensor: ins.q!, perUnit: Tq * D, map: same },
-      { name: 'k', tensor: ins.k!, perUnit: c.Tk * D, map: div },
-      { name: 'v', tensor: ins.v!, perUnit: c.Tk * Dv, map: div },
-      { name: 'out', tensor: out, perUnit: Tq * Dv, map: same },
-      { name: 'lse', tensor: lse, perUnit: Tq, map: same },
-    ], lim.maxBinding, lim.align, lim.maxGroups);
-    const auxBinding = { tensor: c.aux.tensor, offset: 0, size: c.aux.tensor ? 4 * c.aux.tensor.shape[0] : 0 };
-    for (const ch of chunks) {
-      const uni = packFlashUniforms(flashUniforms(c, ch.start, ch.offsets));
-      dispatch(b, pipe, [...ch.bindings, auxBinding], uni, [Math.ceil(Tq / FWD_BR), ch.end - ch.start, 1]);
-    }
-  } catch (e) {
-    b.disposeData(out.dataId, true);
-    b.disposeData(lse.dataId, true);
-    throw e;
-  } finally {
-    releaseAux(b, c);
-  }
-  return [out, lse];
+  const auxBinding = { tensor: c.aux.tensor, offset: 0, size: c.aux.tensor ? 4 * c.aux.tensor.shape[0] : 0 };
+  const pipeline = () => pipelineFor(b, `TesseraFlashAttention_${flagKey(c.flags)}`, flashForwardWgsl(c.flags, D, Dv, BC));
+  return runForward(WHERE, b, c, { q: ins.q!, k: ins.k!, v: ins.v! }, pipeline, Math.ceil(Tq / FWD_BR), auxBinding);
 };
 
 export const flashAttentionWebGpuConfig: KernelConfig = { kernelName: TesseraFlashAttention, backendName: 'webgpu', kernelFunc: flashAttentionWebGpu };
