@@ -10,7 +10,7 @@ import { attentionF64, F64Case } from '../helpers/attention_f64';
 import { describeEachBackend } from '../helpers/backends';
 import { expectClose } from '../helpers/close';
 import { checkGradients } from '../helpers/gradcheck';
-import { expectNoLeaks, expectThrowsNoLeak } from '../helpers/leaks';
+import { expectNoLeaks, expectThrowsLeakingOnlyArgs, expectThrowsNoLeak } from '../helpers/leaks';
 
 interface Shape {
   B: number;
@@ -188,40 +188,24 @@ describeEachBackend('attentionReference', () => {
       tc = makeCase(s, [], 9);
     });
     afterAll(() => tc.dispose());
-    const cases: Array<[string, () => unknown, string]> = [
-      ['rank', () => attentionReference(tf.zeros([2, 3]) as tf.Tensor, tc.k, tc.v), 'attentionReference: q must have rank 4 [B, H, Tq, D], received shape [2,3] (rank 2)'],
+    const cases: Array<[string, (arg: <T extends tf.Tensor>(t: T) => T) => unknown, string]> = [
+      ['rank', (arg) => attentionReference(arg(tf.zeros([2, 3])) as tf.Tensor, tc.k, tc.v), 'attentionReference: q must have rank 4 [B, H, Tq, D], received shape [2,3] (rank 2)'],
       ['D mismatch', () => attentionReference(tc.q, tc.v, tc.v), 'q and k must share head size D, received q [2,4,3,4] and k [2,2,5,3]'],
-      ['batch mismatch', () => attentionReference(tc.q, tf.zeros([1, 2, 5, 4]), tc.v), 'q, k and v must share batch size B'],
-      ['Tk mismatch', () => attentionReference(tc.q, tc.k, tf.zeros([2, 2, 4, 3])), 'k and v must share Hkv and Tk, received k [2,2,5,4] and v [2,2,4,3]'],
-      ['H % Hkv', () => attentionReference(tf.zeros([2, 3, 3, 4]), tc.k, tc.v), 'query heads H must be a multiple of key/value heads Hkv (GQA/MQA), received H=3'],
-      ['dtype', () => attentionReference(tf.zeros([2, 4, 3, 4], 'int32'), tc.k, tc.v), 'q must have dtype float32, received int32'],
+      ['batch mismatch', (arg) => attentionReference(tc.q, arg(tf.zeros([1, 2, 5, 4])), tc.v), 'q, k and v must share batch size B'],
+      ['Tk mismatch', (arg) => attentionReference(tc.q, tc.k, arg(tf.zeros([2, 2, 4, 3]))), 'k and v must share Hkv and Tk, received k [2,2,5,4] and v [2,2,4,3]'],
+      ['H % Hkv', (arg) => attentionReference(arg(tf.zeros([2, 3, 3, 4])), tc.k, tc.v), 'query heads H must be a multiple of key/value heads Hkv (GQA/MQA), received H=3'],
+      ['dtype', (arg) => attentionReference(arg(tf.zeros([2, 4, 3, 4], 'int32')), tc.k, tc.v), 'q must have dtype float32, received int32'],
       ['NaN scale', () => attentionReference(tc.q, tc.k, tc.v, { scale: NaN }), 'options.scale must be a finite number, received NaN'],
       ['window', () => attentionReference(tc.q, tc.k, tc.v, { window: [-2, 3] }), 'options.window must be [left, right] with integers >= -1 (-1 = unbounded), received [-2,3]'],
       ['softcap', () => attentionReference(tc.q, tc.k, tc.v, { softcap: 0 }), 'options.softcap must be a finite number > 0, received 0'],
       ['alibi length', () => attentionReference(tc.q, tc.k, tc.v, { alibiSlopes: [1, 2] }), 'options.alibiSlopes must have length H=4 (one slope per query head), received length 2: [1,2]'],
-      ['keyMask shape', () => attentionReference(tc.q, tc.k, tc.v, { keyMask: tf.ones([2, 4], 'bool') }), 'options.keyMask must have shape [2,5], received [2,4]'],
-      ['segment shape', () => attentionReference(tc.q, tc.k, tc.v, { segmentIds: { q: tf.zeros([2, 3], 'int32'), k: tf.zeros([2, 3], 'int32') } }), 'options.segmentIds.k must have shape [2,5], received [2,3]'],
-      ['bias shape', () => attentionReference(tc.q, tc.k, tc.v, { bias: tf.zeros([4, 5]) }), 'options.bias must broadcast to [2,4,3,5], received shape [4,5]'],
+      ['keyMask shape', (arg) => attentionReference(tc.q, tc.k, tc.v, { keyMask: arg(tf.ones([2, 4], 'bool')) }), 'options.keyMask must have shape [2,5], received [2,4]'],
+      ['segment shape', (arg) => attentionReference(tc.q, tc.k, tc.v, { segmentIds: { q: arg(tf.zeros([2, 3], 'int32')), k: arg(tf.zeros([2, 3], 'int32')) } }), 'options.segmentIds.k must have shape [2,5], received [2,3]'],
+      ['bias shape', (arg) => attentionReference(tc.q, tc.k, tc.v, { bias: arg(tf.zeros([4, 5])) }), 'options.bias must broadcast to [2,4,3,5], received shape [4,5]'],
       ['causal type', () => attentionReference(tc.q, tc.k, tc.v, { causal: 'yes' as unknown as boolean }), 'options.causal must be a boolean, received "yes"'],
       ['unknown option', () => attentionReference(tc.q, tc.k, tc.v, { casual: true } as unknown as AttentionOptions), 'options has an unknown option "casual"'],
     ];
-    it.each(cases)('%s', (_n, fn, msg) => {
-      // Tensors made inside fn as bad arguments are counted, so make them first.
-      const before = tf.memory().numTensors;
-      let made = 0;
-      const wrapped = () => {
-        const n0 = tf.memory().numTensors;
-        try {
-          return fn();
-        } finally {
-          made = tf.memory().numTensors - n0;
-        }
-      };
-      expect(wrapped).toThrow(msg);
-      // Only the bad argument tensors created in the arrow may remain; the op itself allocated nothing.
-      expect(tf.memory().numTensors - before).toBe(made);
-      tf.disposeVariables();
-    });
+    it.each(cases)('%s', (_n, fn, msg) => expectThrowsLeakingOnlyArgs(fn, msg));
     it('expectThrowsNoLeak agrees for a pre-built bad tensor', () => {
       const bad = tf.zeros([2, 3, 3, 4]);
       expectThrowsNoLeak(() => attentionReference(bad, tc.k, tc.v), 'received H=3');

@@ -26,3 +26,26 @@ export function expectThrowsNoLeak(fn: () => unknown, message: RegExp | string):
   expect(fn).toThrow(message);
   expect(tf.memory().numTensors).toBe(before);
 }
+
+/**
+ * Asserts `fn` throws `message` and that the op it calls allocated nothing on
+ * that path. Bad argument tensors are built inside `fn` through `arg(...)`,
+ * which counts them, so only they may remain after the throw (they are then
+ * disposed): a tensor the op itself leaked fails the check.
+ * @example
+ * expectThrowsLeakingOnlyArgs((arg) => flashAttention(arg(tf.zeros([2, 3])), k, v), 'q must have rank 4');
+ */
+export function expectThrowsLeakingOnlyArgs(fn: (arg: <T extends tf.Tensor>(t: T) => T) => unknown, message: RegExp | string): void {
+  const args: tf.Tensor[] = [];
+  const arg = <T extends tf.Tensor>(t: T): T => {
+    args.push(t);
+    return t;
+  };
+  const before = tf.memory().numTensors;
+  try {
+    expect(() => fn(arg)).toThrow(message);
+    expect(tf.memory().numTensors - before).toBe(args.length);
+  } finally {
+    tf.dispose(args);
+  }
+}
