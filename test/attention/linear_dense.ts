@@ -6,7 +6,7 @@
  * stabiliser, which must cancel), so the library's maps are checked too.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { favorProjectionData, FeatureMapFn } from '@tessera/attention';
+import { favorProjectionData, FeatureMapFn, FlashDims } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 
 export type MapSpec = { kind: 'elu+1' } | { kind: 'relu' } | { kind: 'favor+'; m: number; seed: number } | { kind: 'fn' };
@@ -66,15 +66,7 @@ export function denseLinear(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, spec: MapS
   return tf.tidy(() => denseLinearOnFeatures(densePhi(q, spec, 'query', causal, stabilise), densePhi(k, spec, 'key', causal, stabilise), v, causal, eps));
 }
 
-export interface LinShape {
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
-}
+export type LinShape = FlashDims;
 
 /** Seeded q, k, v of a shape (normal * mag). */
 export function makeQKV(s: LinShape, seed: number, mag = 1): { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; dispose: () => void } {

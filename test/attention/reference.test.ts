@@ -4,7 +4,7 @@
  * finite-difference gradients, bad input and leaks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { alibiSlopes, attentionReference, AttentionOptions } from '@tessera/attention';
+import { alibiSlopes, attentionReference, AttentionOptions, FlashDims } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 import { attentionF64, F64Case } from '../helpers/attention_f64';
 import { describeEachBackend } from '../helpers/backends';
@@ -12,15 +12,8 @@ import { expectClose } from '../helpers/close';
 import { checkGradients } from '../helpers/gradcheck';
 import { expectNoLeaks, expectThrowsLeakingOnlyArgs, expectThrowsNoLeak } from '../helpers/leaks';
 
-interface Shape {
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
-}
+/** The seven sizes of a case (docs/notation.md). */
+type Shape = FlashDims;
 
 type Opt = 'causal' | 'keyMask' | 'bias' | 'alibi' | 'window' | 'softcap' | 'segments' | 'scale';
 

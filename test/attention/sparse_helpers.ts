@@ -4,7 +4,7 @@
  * force block classes, and the dense-reference comparison of the op.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionReference, BlockMask, blockSparseAttention, BlockSparseAttentionOptions, densifyAll, densifyArray, resetEngine, setEngine } from '@tessera/attention';
+import { attentionReference, BlockMask, blockSparseAttention, BlockSparseAttentionOptions, densifyAll, densifyArray, FlashDims, resetEngine, setEngine } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
 import { expectClose, Tolerance } from '../helpers/close';
 import { ENGINES } from './flash_cases';
@@ -87,15 +87,7 @@ export function expectBlockInvariant(mask: BlockMask, exact: boolean): void {
     }
 }
 
-export interface Dims {
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
-}
+export type Dims = FlashDims;
 
 /** Seeded q, k, v (host-generated: identical on every backend). */
 export function makeQkv(s: Dims, seed: number): { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; dispose(): void } {

@@ -7,21 +7,13 @@
  * suites (test/attention/sparse_*.test.ts) run on the native engine too,
  * since it is the default engine where the addon is built.
  */
-import { and, BlockMask, bigBird, causal, fromPredicate, getEngine, slidingWindow, TYPESCRIPT_ENGINE } from '@tessera/attention';
+import { and, BlockMask, bigBird, causal, fromPredicate, FlashDims, getEngine, slidingWindow, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import * as native from '@tessera/native';
 import { Rng } from '@tessera/tensor';
 import { binding } from '../../packages/native/src/binding';
 import { expectClose } from '../helpers/close';
 
-interface Dims {
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
-}
+type Dims = FlashDims;
 
 function args(dims: Dims, layout: BlockMask, seed: number): native.BlockSparseForwardArgs {
   const rng = new Rng(seed);

@@ -19,19 +19,13 @@ import {
   formatShape,
   formatValue,
 } from '@tessera/tensor';
+import type { FlashDims } from './impl/flash_types';
 import { ATTENTION_OPTION_NAMES, AttentionOptions } from './options';
 
-/** Sizes of one attention call (docs/notation.md). */
-export interface AttentionDims {
-  B: number;
-  H: number;
-  Hkv: number;
+/** Sizes of one attention call (docs/notation.md), with G = H / Hkv. */
+export interface AttentionDims extends FlashDims {
   /** Query heads per key/value head, H / Hkv. */
   G: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
 }
 
 /** Options after validation, with defaults applied. */

@@ -4,6 +4,7 @@
  * and the uniform block for one chunk.
  */
 import { TensorInfo, util } from '@tensorflow/tfjs-core';
+import type { FlashDims } from '../../impl/flash_types';
 import type { TesseraFlashAttentionAttrs } from '../../kernel_names';
 import { Aux, packAux } from './aux';
 import { flagBits, FlashFlags } from './flash_wgsl';
@@ -11,15 +12,8 @@ import { Binding, dispatch, limitsOf, makeOutput, WebGpuBackend } from './gpu_ba
 import { planChunks } from './plan';
 import { FlashUniforms, packFlashUniforms } from './uniforms';
 
-export interface FlashCall {
-  B: number;
-  H: number;
-  Hkv: number;
+export interface FlashCall extends FlashDims {
   G: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
   flags: FlashFlags;
   aux: Aux;
   attrs: TesseraFlashAttentionAttrs;
