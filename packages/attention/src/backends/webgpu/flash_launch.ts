@@ -8,8 +8,9 @@ import type { FlashDims } from '../../impl/flash_types';
 import type { TesseraFlashAttentionAttrs } from '../../kernel_names';
 import { Aux, packAux } from './aux';
 import { flagBits, FlashFlags } from './flash_wgsl';
-import { Binding, dispatch, limitsOf, makeOutput, WebGpuBackend } from './gpu_backend';
-import { planChunks } from './plan';
+import { Binding, dispatch, limitsOf, makeOutput, pipelineFor, WebGpuBackend } from './gpu_backend';
+import { flashStatsWgsl, STATS_ROWS } from './flash_stats_wgsl';
+import { planChunks, UnitTensor } from './plan';
 import { FlashUniforms, packFlashUniforms } from './uniforms';
 
 export interface FlashCall extends FlashDims {
@@ -121,4 +122,83 @@ export function runForward(
     releaseAux(b, c);
   }
   return [out, lse];
+}
+
+/** One pass of a backward program: its pipeline label, WGSL and workgroups per unit along x. */
+export interface BackwardPass {
+  label: string;
+  code: string;
+  groupsX: number;
+}
+
+/**
+ * Runs the three passes every attention backward shares (flash and
+ * block-sparse differ only in their dQ and dK/dV programs):
+ * (1) stats = (lse, dO.O - dLse) per row over (b, h) units, (2) dQ over
+ * (b, h) units with k/v windows following the kv head, (3) dK/dV over
+ * (b, kv head) units whose q-side windows cover the G query heads. Each pass is
+ * split into chunks whose bindings fit the device's limit. No atomics: every
+ * output element has one writer. Outputs are freed if anything throws; the
+ * stats buffer and the aux buffer are released either way.
+ */
+export function runBackward(
+  where: string,
+  b: WebGpuBackend,
+  c: FlashCall,
+  ins: Record<string, TensorInfo | undefined>,
+  dqPass: BackwardPass,
+  dkdvPass: BackwardPass,
+  aux: Binding,
+): TensorInfo[] {
+  const { B, H, Hkv, Tq, Tk, D, Dv, G } = c;
+  const lim = limitsOf(b);
+  const hasDLse = !!ins.dLse && util.sizeFromShape(ins.dLse.shape) > 0;
+  const dq = makeOutput(b, [B, H, Tq, D]);
+  const dk = makeOutput(b, [B, Hkv, Tk, D]);
+  const dv = makeOutput(b, [B, Hkv, Tk, Dv]);
+  const stats = makeOutput(b, [B * H * Tq * 2]);
+  const same = { kind: 'same' } as const;
+  const div = { kind: 'div', by: G } as const;
+  const mul = { kind: 'mul', by: G } as const;
+  const run = (pass: BackwardPass, units: number, tensors: UnitTensor[]): void => {
+    const pipe = pipelineFor(b, pass.label, pass.code);
+    for (const ch of planChunks(where, units, tensors, lim.maxBinding, lim.align, lim.maxGroups)) {
+      dispatch(b, pipe, [...ch.bindings, aux], packFlashUniforms(flashUniforms(c, ch.start, ch.offsets)), [pass.groupsX, ch.end - ch.start, 1]);
+    }
+  };
+  try {
+    // The stats pass applies no mask: compiled without the mask/score code (fewer pipelines).
+    const none = { causal: false, window: false, keyMask: false, segments: false, alibi: false, softcap: false };
+    run({ label: 'TesseraFlashStats', code: flashStatsWgsl(none, Dv, hasDLse, lim.subgroups), groupsX: Math.ceil(Tq / STATS_ROWS) }, B * H, [
+      { name: 'out', tensor: ins.out!, perUnit: Tq * Dv, map: same },
+      { name: 'dy', tensor: ins.dy!, perUnit: Tq * Dv, map: same },
+      { name: 'lse', tensor: ins.lse!, perUnit: Tq, map: same },
+      { name: 'dLse', tensor: hasDLse ? ins.dLse! : null, perUnit: Tq, map: same },
+      { name: 'stats', tensor: stats, perUnit: 2 * Tq, map: same },
+    ]);
+    run(dqPass, B * H, [
+      { name: 'q', tensor: ins.q!, perUnit: Tq * D, map: same },
+      { name: 'k', tensor: ins.k!, perUnit: Tk * D, map: div },
+      { name: 'v', tensor: ins.v!, perUnit: Tk * Dv, map: div },
+      { name: 'dy', tensor: ins.dy!, perUnit: Tq * Dv, map: same },
+      { name: 'stats', tensor: stats, perUnit: 2 * Tq, map: same },
+      { name: 'dq', tensor: dq, perUnit: Tq * D, map: same },
+    ]);
+    run(dkdvPass, B * Hkv, [
+      { name: 'q', tensor: ins.q!, perUnit: Tq * D, map: mul },
+      { name: 'k', tensor: ins.k!, perUnit: Tk * D, map: same },
+      { name: 'v', tensor: ins.v!, perUnit: Tk * Dv, map: same },
+      { name: 'dy', tensor: ins.dy!, perUnit: Tq * Dv, map: mul },
+      { name: 'stats', tensor: stats, perUnit: 2 * Tq, map: mul },
+      { name: 'dk', tensor: dk, perUnit: Tk * D, map: same },
+      { name: 'dv', tensor: dv, perUnit: Tk * Dv, map: same },
+    ]);
+  } catch (e) {
+    for (const t of [dq, dk, dv]) b.disposeData(t.dataId, true);
+    throw e;
+  } finally {
+    b.disposeData(stats.dataId, true);
+    releaseAux(b, c);
+  }
+  return [dq, dk, dv];
 }
