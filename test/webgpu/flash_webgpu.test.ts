@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
 import { cachedPipelines, PIPELINE_CACHE_LIMIT, WebGpuBackend, webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
+import { pickTiledShape, tiledOverrides, TILED_SHAPES } from '../../packages/attention/src/backends/webgpu/flash_tiled_wgsl';
 import { compareWithReference, makeCase, Opt, Shape } from '../attention/flash_cases';
 
 // Skipped only where Dawn finds no WebGPU adapter (test/webgpu/dawn_setup.ts probes once per worker);
@@ -31,6 +32,53 @@ maybe('flash WGSL kernels [webgpu]', () => {
       compareWithReference(fc);
       fc.dispose();
     });
+  });
+});
+
+// The register-blocked forward (flash_forward_tiled_wgsl.ts) in every tile shape it
+// can pick, forced, with head sizes whose tiles fit lavapipe's 32 KiB of workgroup
+// memory: tails in both dimensions, padded head sizes, GQA, every option.
+maybe('flash WGSL kernels [webgpu]: register-blocked forward', () => {
+  beforeAll(async () => {
+    await initBackend('webgpu');
+  });
+  afterEach(() => delete tiledOverrides.shape);
+  const cases: Array<[string, Shape]> = [
+    ['D 16, Dv 64, GQA, tails', { B: 1, H: 4, Hkv: 2, Tq: 70, Tk: 101, D: 16, Dv: 64 }],
+    ['D 20, Dv 32 (padded), Tq > Tk', { B: 2, H: 2, Hkv: 1, Tq: 67, Tk: 50, D: 20, Dv: 32 }],
+  ];
+  const sets: Opt[][] = [[], ['causal', 'keyMask', 'alibi', 'softcap'], ['causal', 'window', 'keyMask', 'alibi', 'softcap', 'segments', 'scale']];
+  for (const shape of TILED_SHAPES) {
+    describe(`tile ${shape.NC} threads per row quad x ${shape.BC} keys`, () => {
+      it.each(cases)('%s: matches the reference with every option set', (_n, s) => {
+        tiledOverrides.shape = shape;
+        const b = tf.backend() as unknown as WebGpuBackend;
+        if (!pickTiledShape(s.D, s.Dv, b.device.limits.maxComputeWorkgroupStorageSize)) return; // Dv 32 cannot split over 16 column threads
+        for (const [k, opts] of sets.entries()) {
+          const fc = makeCase(s, opts, 11 + k);
+          compareWithReference(fc, undefined, { lseWeight: true });
+          fc.dispose();
+        }
+      });
+    });
+  }
+
+  it('picks a tile shape for D = Dv = 64 within the device memory, else the row-per-thread program', () => {
+    expect(pickTiledShape(64, 64, 49152)).toEqual(TILED_SHAPES[0]);
+    expect(pickTiledShape(64, 64, 32768)).toEqual({ NC: 8, BC: 16 });
+    expect(pickTiledShape(128, 64, 65536)).toBeNull();
+    expect(pickTiledShape(64, 64, 16384)).toBeNull();
+  });
+
+  it('propagates NaN to exactly the rows that see it', () => {
+    const q = tf.randomNormal([1, 1, 70, 64]);
+    const kv = tf.randomNormal([1, 1, 70, 64]).bufferSync();
+    kv.set(NaN, 0, 0, 40, 3); // key 40
+    const k = kv.toTensor();
+    const v = tf.randomNormal([1, 1, 70, 64]);
+    const out = flashAttention(q, k, v, { causal: true }).arraySync() as number[][][][];
+    out[0][0].forEach((row, i) => expect(row.some(Number.isNaN)).toBe(i >= 40));
+    tf.dispose([q, k, v]);
   });
 });
 

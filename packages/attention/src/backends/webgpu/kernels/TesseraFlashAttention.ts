@@ -1,6 +1,9 @@
 /**
- * TesseraFlashAttention on webgpu: the WGSL forward (flash_forward_wgsl.ts),
- * dispatched per chunk of heads so each binding fits the device's limit.
+ * TesseraFlashAttention on webgpu: the register-blocked WGSL forward
+ * (flash_forward_tiled_wgsl.ts) for head sizes up to 64 when the device's
+ * workgroup memory holds its tiles, else the row-per-thread one
+ * (flash_forward_wgsl.ts); dispatched per chunk of heads so each binding fits
+ * the device's limit.
  */
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { TesseraFlashAttention, TesseraFlashAttentionAttrs } from '../../../kernel_names';
@@ -8,6 +11,8 @@ import { checkGrid, flashCall, runForward, tileRows } from '../flash_launch';
 import { FWD_BR, flashForwardWgsl, KEYS } from '../flash_forward_wgsl';
 import { flagKey, padDim } from '../flash_wgsl';
 import { limitsOf, pipelineFor, WebGpuBackend } from '../gpu_backend';
+import { flashForwardTiledWgsl } from '../flash_forward_tiled_wgsl';
+import { pickTiledShape, TILED_BR } from '../flash_tiled_wgsl';
 
 const WHERE = 'flashAttention (webgpu)';
 
@@ -16,16 +21,21 @@ export const flashAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
   const ins = inputs as Record<string, TensorInfo | undefined>;
   const lim = limitsOf(b);
   const { B, H, Tq, D, Dv } = { B: ins.q!.shape[0], H: ins.q!.shape[1], Tq: ins.q!.shape[2], D: ins.q!.shape[3], Dv: ins.v!.shape[3] };
-  // Keys per tile: a multiple of the KEYS-key softmax step.
-  const BC = Math.floor(tileRows(WHERE, lim.sharedBytes, KEYS * (padDim(D) + padDim(Dv)), 32 / KEYS)) * KEYS;
-  checkGrid(WHERE, Math.ceil(Tq / FWD_BR), lim.maxGroups, 'query tiles');
+  const tiled = pickTiledShape(D, Dv, lim.sharedBytes);
+  // Keys per tile of the row-per-thread program: a multiple of the KEYS-key softmax step.
+  const BC = tiled ? 0 : Math.floor(tileRows(WHERE, lim.sharedBytes, KEYS * (padDim(D) + padDim(Dv)), 32 / KEYS)) * KEYS;
+  const BR = tiled ? TILED_BR : FWD_BR;
+  checkGrid(WHERE, Math.ceil(Tq / BR), lim.maxGroups, 'query tiles');
   for (const [name, n] of [['out', B * H * Tq * Dv]] as const) {
     if (4 * n > lim.maxBuffer) throw new Error(`${WHERE}: '${name}' needs ${4 * n} bytes, over this device's maxBufferSize of ${lim.maxBuffer}`);
   }
   const c = flashCall(b, ins, attrs as unknown as TesseraFlashAttentionAttrs);
   const auxBinding = { tensor: c.aux.tensor, offset: 0, size: c.aux.tensor ? 4 * c.aux.tensor.shape[0] : 0 };
-  const pipeline = () => pipelineFor(b, `TesseraFlashAttention_${flagKey(c.flags)}`, flashForwardWgsl(c.flags, D, Dv, BC));
-  return runForward(WHERE, b, c, { q: ins.q!, k: ins.k!, v: ins.v! }, pipeline, Math.ceil(Tq / FWD_BR), auxBinding);
+  const pipeline = () =>
+    tiled
+      ? pipelineFor(b, `TesseraFlashAttentionTiled_${flagKey(c.flags)}`, flashForwardTiledWgsl(c.flags, D, Dv, tiled))
+      : pipelineFor(b, `TesseraFlashAttention_${flagKey(c.flags)}`, flashForwardWgsl(c.flags, D, Dv, BC));
+  return runForward(WHERE, b, c, { q: ins.q!, k: ins.k!, v: ins.v! }, pipeline, Math.ceil(Tq / BR), auxBinding);
 };
 
 export const flashAttentionWebGpuConfig: KernelConfig = { kernelName: TesseraFlashAttention, backendName: 'webgpu', kernelFunc: flashAttentionWebGpu };

@@ -1,0 +1,132 @@
+/**
+ * FlashAttention-2 forward in WGSL (Dao 2023, Algorithm 1), register-blocked
+ * (the tile scheme of flash_tiled_wgsl.ts): per key tile, S = (scale Q) K^T
+ * in registers (4 rows x TN keys per thread), the new row maxima reduced over
+ * the row quad's NC threads, P = exp(S - m) written to workgroup memory, then
+ * O += P V (4 rows x 4 TD4 columns per thread). The row sums l stay per
+ * thread (partial over its keys, rescaled with the same factors) and are
+ * reduced once at the end. Same outputs as flash_forward_wgsl.ts:
+ * out [B, H, Tq, Dv] and lse [B, H, Tq] (-Infinity for a row that sees no key,
+ * NaN in both where an allowed score was NaN).
+ *
+ * Bindings: 0 q, 1 k, 2 v, 3 out, 4 lse, 5 aux, 6 uniforms. Offsets o0..o4 are
+ * the chunk's element offsets of q, k, v, out, lse.
+ */
+import { compiledFlags, FlashFlags, NEG, realDim } from './flash_wgsl';
+import { pIndex, quadReduceWgsl, kIndex, TiledShape, tiledDeclsWgsl, tileLoadWgsl, tiledPad, tiledScoresWgsl } from './flash_tiled_wgsl';
+import { bindingsWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+const LANES = ['x', 'y', 'z', 'w'];
+
+/**
+ * WGSL statements turning the raw scores s[c] of keys j = t0 + tc + c NC into
+ * final scores, NEG where not allowed (past the key range, or masked), and
+ * marking `bad` rows whose allowed score is NaN.
+ */
+export function tiledScoreFixWgsl(f: FlashFlags, TN: number): string {
+  const c = compiledFlags(f);
+  if (!c.mask && !c.mod) {
+    return `for (var c = 0u; c < ${TN}u; c++) {
+      let ok = vec4<bool>(t0 + i32(tc + c * NC) < kr.y);
+      bad = bad | (ok & isNan4(s[c]));
+      s[c] = select(vec4<f32>(${NEG}), max(s[c], vec4<f32>(${NEG})), ok);
+    }`;
+  }
+  // Loops, not unrolled code: a pipeline's compile time (seconds on lavapipe) grows with its size.
+  return `for (var c = 0u; c < ${TN}u; c++) {
+      let j = t0 + i32(tc + c * NC);
+      for (var r = 0u; r < 4u; r++) {
+        let i = min(i0 + i32(4u * tr + r), i32(u.Tq) - 1);
+        let ok = j < kr.y && allowed(b, i, j);
+        let x = ${c.mod ? 'score(s[c][r], h, i, j).x' : 's[c][r]'};
+        bad[r] = bad[r] || (ok && isNan(x));
+        s[c][r] = select(${NEG}, max(x, ${NEG}), ok);
+      }
+    }`;
+}
+
+export function flashForwardTiledWgsl(f: FlashFlags, rD: number, rDV: number, shape: TiledShape): string {
+  const [DP, DVP, RD, RDV] = [tiledPad(rD), tiledPad(rDV), realDim(rD, 'u.rd'), realDim(rDV, 'u.rdv')];
+  const TN = shape.BC / shape.NC;
+  const TD4 = DVP / (4 * shape.NC);
+  const es = range(TD4);
+  const cs = range(TN);
+  return `
+${bindingsWgsl(f, ['Q', 'K', 'V'], ['OUT', 'LSE'])}
+${tiledDeclsWgsl(shape, DP, DVP)}
+
+fn isNan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }
+
+@compute @workgroup_size(${16 * shape.NC})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  _ = arrayLength(&AUX);
+  ${queryUnitWgsl}
+  let tid = lid;
+  let tr = tid / NC;
+  let tc = tid % NC;
+  let i0 = i32(wg.x * BR);
+  let i1 = min(i0 + i32(BR), i32(u.Tq));
+  let kr = keyRange(i0, i1);
+  ${kvBasesWgsl(RD, RDV)}
+  let qBase = u.o0 + ul * u.Tq * ${RD};
+  // QS [BR x D4]: query rows i0.. of this head, times scale
+  ${tileLoadWgsl('QS', 'Q', 'qBase', RD, 64, 'D4', 'i0', 'i32(u.Tq)', (x, c) => `${x} * D4 + ${c}`, ' * u.scale')}
+  var m = vec4<f32>(${NEG});
+  var lp = vec4<f32>(0.0);
+  var bad = vec4<bool>(false);
+  var acc: array<vec4<f32>, ${4 * TD4}>;
+  for (var t0 = kr.x; t0 < kr.y; t0 += i32(BC)) {
+    workgroupBarrier();
+    // KP [BC x D4] (swizzled) and VS [BC x DV4]: keys t0 .. t0 + BC
+    ${tileLoadWgsl('KP', 'K', 'kBase', RD, shape.BC, 'D4', 't0', 'kr.y', (x, c) => kIndex(x, c))}
+    ${tileLoadWgsl('VS', 'V', 'vBase', RDV, shape.BC, 'DV4', 't0', 'kr.y', (x, c) => `${x} * DV4 + ${c}`)}
+    workgroupBarrier();
+    ${tiledScoresWgsl(TN)}
+    ${tiledScoreFixWgsl(f, TN)}
+    ${quadReduceWgsl(cs.map((c) => `s[${c}]`).reduce((a, x) => `max(${a}, ${x})`), 'max', 'mt')}
+    let mn = max(m, mt);
+    let al = exp(m - mn);
+    m = mn;
+    var ps = vec4<f32>(0.0);
+    ${cs.map((c) => `{ let p = select(vec4<f32>(0.0), exp(s[${c}] - mn), s[${c}] > vec4<f32>(${NEG})); ps += p; KP[${pIndex(`tc + ${c}u * NC`, 'tr')}] = p; }`).join('\n    ')}
+    lp = lp * al + ps;
+    ${es.map((e) => range(4).map((r) => `acc[${e * 4 + r}] *= al.${LANES[r]};`).join(' ')).join('\n    ')}
+    workgroupBarrier();
+    for (var j = 0u; j < BC; j++) {
+      let p = KP[${pIndex('j', 'tr')}];
+      ${es
+        .map(
+          (e) => `{ let vv = VS[j * DV4 + tc + ${e}u * NC];
+        ${range(4).map((r) => `acc[${e * 4 + r}] += p.${LANES[r]} * vv;`).join(' ')} }`,
+        )
+        .join('\n      ')}
+    }
+  }
+  workgroupBarrier();
+  ${quadReduceWgsl('lp', '+', 'l')}
+  workgroupBarrier();
+  ${quadReduceWgsl('select(vec4<f32>(0.0), vec4<f32>(1.0), bad)', 'max', 'bads')}
+  let inv = select(vec4<f32>(0.0), vec4<f32>(1.0) / l, l > vec4<f32>(0.0));
+  ${range(4)
+    .map(
+      (r) => `{
+    let i = i0 + i32(4u * tr + ${r}u);
+    if (i < i32(u.Tq)) {
+      let row = ul * u.Tq + u32(i);
+      let isBad = bads.${LANES[r]} > 0.0;
+      ${es
+        .map(
+          (e) => `for (var k = 0u; k < 4u; k++) {
+        let d = 4u * (tc + ${e}u * NC) + k;
+        if (d < ${RDV}) { OUT[u.o3 + row * ${RDV} + d] = select(acc[${e * 4 + r}][k] * inv.${LANES[r]}, u.nan, isBad); }
+      }`,
+        )
+        .join('\n      ')}
+      if (tc == 0u) { LSE[u.o4 + row] = select(select(u.negInf, m.${LANES[r]} + log(l.${LANES[r]}), l.${LANES[r]} > 0.0), u.nan, isBad); }
+    }
+  }`,
+    )
+    .join('\n  ')}
+}`;
+}

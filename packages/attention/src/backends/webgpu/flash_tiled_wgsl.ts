@@ -1,0 +1,154 @@
+/**
+ * The register-blocked tile scheme of the fast flash programs (forward, and
+ * the backward's dQ): one workgroup per (query tile of BR = 64 rows, head),
+ * NT = 16 * NC threads. Thread (tr, tc) = (tid / NC, tid % NC) owns
+ *   - the 4 query rows 4tr .. 4tr+3 (one vec4 lane per row),
+ *   - in a key tile of BC keys, the TN = BC / NC keys tc + NC * c (c < TN):
+ *     its scores are TN vec4s s[c] = (s[4tr][key], .., s[4tr+3][key]),
+ *   - of the DVP output columns, the TD4 = DVP / (4 NC) vec4 columns
+ *     tc + NC * e (e < TD4): its accumulators are acc[e * 4 + r], one vec4
+ *     of 4 columns per row r.
+ * So one 16-byte workgroup load of K feeds 16 FMAs (4 rows x 4 dims) and one
+ * of P (4 rows) and one of V (4 columns) feed 16 FMAs, where the row-per-thread
+ * programs (flash_forward_wgsl.ts) do 4 FMAs per load.
+ *
+ * Workgroup memory, all vec4:
+ *   QS [BR x DP/4]   the query tile, row-major (read as broadcasts)
+ *   KP [BC x DP/4]   the key tile, row-major with its 4-float columns XOR-swizzled
+ *                    by the key (conflict-free reads by threads of consecutive keys);
+ *                    after the scores, the same memory holds P^T [BC x BR/4]
+ *                    (key-major, row-quad columns swizzled the same way)
+ *   VS [BC x DVP/4]  the value tile, row-major
+ *   RED [NT]         per-thread partial row maxima / sums (one vec4 = 4 rows)
+ *
+ * Head sizes are padded to 16, 32 or 64 (zeros past the real size); DVP must
+ * give each column thread whole vec4s (DVP % (4 NC) == 0).
+ */
+
+/** A tile shape of the register-blocked programs. */
+export interface TiledShape {
+  /** Threads per query-row quad (the workgroup has 16 * NC threads). */
+  NC: number;
+  /** Keys per tile (a multiple of NC). */
+  BC: number;
+}
+
+export const TILED_BR = 64;
+
+/** Head size padded for the tiled programs: 16, 32 or 64; 0 when larger (the row-per-thread programs take it). */
+export const tiledPad = (d: number): number => (d <= 16 ? 16 : d <= 32 ? 32 : d <= 64 ? 64 : 0);
+
+/** Workgroup bytes a tiled program needs. */
+export function tiledSharedBytes(s: TiledShape, DP: number, DVP: number): number {
+  return 4 * (TILED_BR * DP + s.BC * Math.max(DP, TILED_BR) + s.BC * DVP) + 16 * 16 * s.NC;
+}
+
+/**
+ * Candidate shapes, best first (measured on an NVIDIA H200, docs/benchmarks.md);
+ * the first one whose workgroup memory fits and whose column split suits the
+ * head sizes is used.
+ */
+export const TILED_SHAPES: TiledShape[] = [
+  { NC: 16, BC: 48 },
+  { NC: 8, BC: 32 },
+  { NC: 8, BC: 16 },
+];
+
+/** Test/bench hook: force a tile shape (or `null` to force the row-per-thread programs). */
+export const tiledOverrides: { shape?: TiledShape | null } = {};
+
+/**
+ * TESSERA_WEBGPU_TILE (Node only; for benchmarking): `NCxBC` (e.g. `16x48`) forces that
+ * tile shape where it fits, `row` the row-per-thread programs.
+ */
+function envShape(): TiledShape | null | undefined {
+  const v = typeof process !== 'undefined' ? process.env?.TESSERA_WEBGPU_TILE : undefined;
+  if (!v) return undefined;
+  if (v === 'row') return null;
+  const m = /^(\d+)x(\d+)$/.exec(v);
+  if (!m) throw new Error(`TESSERA_WEBGPU_TILE must be 'row' or NCxBC such as '16x48'; received '${v}'`);
+  return { NC: Number(m[1]), BC: Number(m[2]) };
+}
+
+/** The tiled shape for these head sizes on a device with `sharedBytes` of workgroup memory, or null. */
+export function pickTiledShape(D: number, Dv: number, sharedBytes: number): TiledShape | null {
+  const [DP, DVP] = [tiledPad(D), tiledPad(Dv)];
+  if (!DP || !DVP) return null;
+  const fits = (s: TiledShape): boolean => DVP % (4 * s.NC) === 0 && s.BC % s.NC === 0 && tiledSharedBytes(s, DP, DVP) <= sharedBytes;
+  const forced = tiledOverrides.shape !== undefined ? tiledOverrides.shape : envShape();
+  if (forced !== undefined) return forced && fits(forced) ? forced : null;
+  return TILED_SHAPES.find(fits) ?? null;
+}
+
+/** WGSL constants and workgroup arrays of a tiled program. */
+export function tiledDeclsWgsl(s: TiledShape, DP: number, DVP: number): string {
+  const NT = 16 * s.NC;
+  return `const BR = ${TILED_BR}u;
+const BC = ${s.BC}u;
+const NC = ${s.NC}u;
+const NT = ${NT}u;
+const D4 = ${DP / 4}u;
+const DV4 = ${DVP / 4}u;
+const SW = ${Math.min(DP / 4, 8) - 1}u;
+var<workgroup> QS: array<vec4<f32>, ${(TILED_BR * DP) / 4}>;
+var<workgroup> KP: array<vec4<f32>, ${(s.BC * Math.max(DP, TILED_BR)) / 4}>;
+var<workgroup> VS: array<vec4<f32>, ${(s.BC * DVP) / 4}>;
+var<workgroup> RED: array<vec4<f32>, NT>;`;
+}
+
+/** WGSL: element index of K's 4-float column d4 of key `key` in KP (swizzled). */
+export const kIndex = (key: string, d4: string): string => `(${key}) * D4 + ((${d4}) ^ ((${key}) & SW))`;
+/** WGSL: element index of P^T's row quad tr of key `key` in KP (swizzled; BR/4 = 16 quads per key). */
+export const pIndex = (key: string, tr: string): string => `(${key}) * 16u + ((${tr}) ^ ((${key}) & 7u))`;
+
+/**
+ * WGSL statements loading rows of a [T x R] global matrix into a vec4 tile
+ * `dst` with `W4` vec4 columns: tile row x comes from global row `first + x`
+ * (zeros for rows outside [first, end) and columns past R); `index(x, c)` is the
+ * tile index. NT threads, consecutive threads read consecutive floats.
+ */
+export function tileLoadWgsl(
+  dst: string,
+  buf: string,
+  base: string,
+  R: string,
+  rows: number,
+  W4: string,
+  first: string,
+  end: string,
+  index: (x: string, c: string) => string,
+  mul = '',
+): string {
+  return `for (var e = tid; e < ${rows}u * ${W4}; e += NT) {
+      let x = e / ${W4};
+      let c = e % ${W4};
+      let g = ${first} + i32(x);
+      let ok = g < ${end} && g >= 0;
+      let src = ${base} + u32(max(g, 0)) * ${R} + 4u * c;
+      ${dst}[${index('x', 'c')}] = vec4<f32>(${[0, 1, 2, 3].map((k) => `select(0.0, ${buf}[src + ${k}u], ok && 4u * c + ${k}u < ${R})`).join(', ')})${mul};
+    }`;
+}
+
+/**
+ * WGSL statements: s[c] (vec4 over the thread's 4 rows) = Q_rows . K_key for
+ * its TN keys, reading QS and the swizzled KP.
+ */
+export function tiledScoresWgsl(TN: number): string {
+  const cs = Array.from({ length: TN }, (_, c) => c);
+  return `var s = array<vec4<f32>, ${TN}>();
+    for (var d = 0u; d < D4; d++) {
+      let q0 = QS[(4u * tr) * D4 + d];
+      let q1 = QS[(4u * tr + 1u) * D4 + d];
+      let q2 = QS[(4u * tr + 2u) * D4 + d];
+      let q3 = QS[(4u * tr + 3u) * D4 + d];
+      ${cs
+        .map((c) => `{ let kk = KP[${kIndex(`tc + ${c}u * NC`, 'd')}]; s[${c}] += vec4<f32>(dot(q0, kk), dot(q1, kk), dot(q2, kk), dot(q3, kk)); }`)
+        .join('\n      ')}
+    }`;
+}
+
+/** WGSL: vec4 over the thread's 4 rows, reduced (op 'max' or '+') over the NC threads of its row quad through RED. Barrier before and after the caller's use of RED. */
+export const quadReduceWgsl = (v: string, op: 'max' | '+', out: string): string => `RED[tid] = ${v};
+    workgroupBarrier();
+    var ${out} = RED[tr * NC];
+    for (var t = 1u; t < NC; t++) { ${op === 'max' ? `${out} = max(${out}, RED[tr * NC + t]);` : `${out} += RED[tr * NC + t];`} }`;
