@@ -86,7 +86,7 @@ cd "$DIR/app"
       if (!a) { console.log("adapter: none"); process.exit(0); }
       const i = a.info || {};
       console.log(`adapter: ${i.vendor} ${i.architecture} ${i.device} ${i.description}`);
-      console.log(`maxStorageBufferBindingSize: ${a.limits.maxStorageBufferBindingSize}, maxBufferSize: ${a.limits.maxBufferSize}, subgroups: ${a.features.has("subgroups")}`);
+      console.log(`maxStorageBufferBindingSize: ${a.limits.maxStorageBufferBindingSize}, maxBufferSize: ${a.limits.maxBufferSize}, maxComputeWorkgroupStorageSize: ${a.limits.maxComputeWorkgroupStorageSize}, subgroups: ${a.features.has("subgroups")}, subgroup sizes: ${i.subgroupMinSize}-${i.subgroupMaxSize}`);
       process.exit(0);
     });' 2>&1 | grep -v '^Warning: '
 } | tee "$OUT/device.txt"
