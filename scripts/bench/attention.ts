@@ -10,8 +10,9 @@ import { variants as flash } from './variants/flash';
 import { variants as sparse } from './variants/sparse';
 import { variants as linear } from './variants/linear';
 import { variants as native } from './variants/native';
+import { variants as onnx } from './variants/onnx';
 
-export const FAMILIES: BenchVariant[][] = [reference, flash, sparse, linear, native];
+export const FAMILIES: BenchVariant[][] = [reference, flash, sparse, linear, native, onnx];
 
 export const attentionSuite = {
   name: 'attention',

@@ -29,8 +29,22 @@ export interface BenchVariant {
   flops(x: BenchInputs): number;
   /** Whether this variant should run at this size on this backend (e.g. the reference is skipped where it cannot fit). */
   supports(backend: string, n: number): boolean;
-  /** Forward pass; returns the output tensor(s), which the runner reads back and disposes. */
-  forward(x: BenchInputs): tf.TensorContainer;
+  /** Forward pass; returns the output tensor(s), which the runner reads back and disposes (a promise for variants run by an asynchronous runtime). */
+  forward(x: BenchInputs): tf.TensorContainer | Promise<tf.TensorContainer>;
   /** Optional forward+backward: returns gradients (the runner reads back and disposes). */
-  forwardBackward?(x: BenchInputs): tf.TensorContainer;
+  forwardBackward?(x: BenchInputs): tf.TensorContainer | Promise<tf.TensorContainer>;
+  /**
+   * Set for a variant computed outside tfjs (e.g. onnxruntime-node): what runs it, shown
+   * as the row's engine. Its memory is not tfjs tensors, so the row records no peak bytes.
+   */
+  external?: string;
+  /**
+   * Optional set-up outside the timing, before each row the variant runs (backend, n, pass):
+   * e.g. an external runtime's session and host copies of the inputs. `skip`: the reason the
+   * variant cannot run here (the row is skipped and prints it); `note`: a remark the row
+   * prints and records beside its figures (e.g. the result of a correctness self-check).
+   */
+  prepare?(x: BenchInputs, backend: string): Promise<{ skip?: string; note?: string }>;
+  /** Optional: frees what prepare made, after the row (also after a failed or skipped one). */
+  release?(): Promise<void>;
 }

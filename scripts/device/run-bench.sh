@@ -15,13 +15,16 @@
 #     once per entry of BENCH_RUNS ("name:args;name:args"), writing $OUT/bench-<name>.json/.txt.
 #     Default: the naive reference beside flash at n=4096 only (tfjs-webgpu's naive attention
 #     passes the 2 GiB binding limit above 8192 and returns zeros), flash/sparse/linear at
-#     16k and 64k, and sparse/linear up to 262144 (they scale linearly).
+#     16k and 64k, and sparse/linear up to 262144 (they scale linearly); onnxruntime-node's
+#     WebGPU EP (ort-webgpu-mha, fused MultiHeadAttention, host I/O) beside flash at 4096,
+#     16k and 64k. Before the runs, $OUT/ort-check.txt compares that EP's output with
+#     Tessera's flash and ORT's CPU EP (scripts/bench/onnx/ort_webgpu.ts).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUNDLE=${BUNDLE:-$ROOT/.device/tessera-gpu-bundle.tar.xz}
 DIR=${TESSERA_BUNDLE_DIR:-/tmp/tessera-gpu}
 OUT=${OUT:-$ROOT/.device/out}
-BENCH_RUNS=${BENCH_RUNS:-n4096:--variant reference,flash,flash-causal,sparse,linear --n 4096 --reps 3;long:--variant flash,flash-causal,sparse,linear --n 16384,65536 --reps 3 --cap 120;linear-scale:--variant sparse-window256,linear-elu,linear-elu-causal --n 262144 --reps 3 --cap 120}
+BENCH_RUNS=${BENCH_RUNS:-n4096:--variant reference,flash,flash-causal,sparse,linear,ort-webgpu-mha --n 4096 --reps 3;long:--variant flash,flash-causal,sparse,linear,ort-webgpu-mha --n 16384,65536 --reps 3 --cap 120;linear-scale:--variant sparse-window256,linear-elu,linear-elu-causal --n 262144 --reps 3 --cap 120}
 mkdir -p "$OUT" "$DIR"
 [ -f "$BUNDLE" ] || { echo "no bundle at $BUNDLE: run scripts/pack-gpu-bundle.sh first" >&2; exit 2; }
 
@@ -90,6 +93,12 @@ cd "$DIR/app"
       process.exit(0);
     });' 2>&1 | grep -v '^Warning: '
 } | tee "$OUT/device.txt"
+
+ORT_CHECK_N=${ORT_CHECK_N:-256,4096}
+if [ -n "$ORT_CHECK_N" ]; then
+  echo "== onnxruntime-node WebGPU EP output check at n=$ORT_CHECK_N -> $OUT/ort-check.txt"
+  "$NODE" scripts/bench/onnx/ort_webgpu.js "$ORT_CHECK_N" 2>&1 | grep -v '^Warning: ' | tee "$OUT/ort-check.txt" || true
+fi
 
 IFS=';' read -ra runs <<< "$BENCH_RUNS"
 for run in "${runs[@]}"; do

@@ -9,22 +9,40 @@
  */
 import { fusedMha, matmulSoftmax } from './graphs';
 
-interface OrtTensor {
+export interface OrtTensor {
+  /** Host data of a tensor whose location is 'cpu' (what session.run returns by default). */
+  readonly data?: unknown;
+  readonly dims?: readonly number[];
   dispose?(): void;
 }
-interface Ort {
-  InferenceSession: { create(model: Uint8Array, opts: object): Promise<{ run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>; release(): Promise<void> }> };
+export interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+export interface Ort {
+  InferenceSession: { create(model: Uint8Array, opts: object): Promise<OrtSession> };
   Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
+  /** The execution providers this binary knows; `bundled` ones need no extra download (onnxruntime-node >= 1.20). */
+  listSupportedBackends?(): Array<{ name: string; bundled: boolean }>;
+  env?: { versions?: Record<string, string> };
 }
 
-/** onnxruntime-node, or null when it is not installed. */
+let loadError: string | null = null;
+
+/** onnxruntime-node, or null when it is not installed or its binding does not load (see ortLoadError). */
 export function loadOrt(): Ort | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     return require('onnxruntime-node') as Ort;
-  } catch {
+  } catch (e) {
+    loadError = (e as Error).message.split('\n')[0];
     return null;
   }
+}
+
+/** Why the last loadOrt() returned null (e.g. "Cannot find module 'onnxruntime-node'"), else null. */
+export function ortLoadError(): string | null {
+  return loadError;
 }
 
 export interface OrtTiming {

@@ -65,10 +65,10 @@ async function main(): Promise<void> {
       const reps = n >= 65536 ? 1 : n >= 16384 ? 2 : 3;
       const ms: number[] = [];
       let peak = 0;
-      tf.dispose(vnt.forward(x)); // warm-up (compiles, allocates)
+      tf.dispose(await vnt.forward(x)); // warm-up (compiles, allocates)
       for (let r = 0; r < reps; r++) {
-        const m = await measurePeak(() => {
-          const out = vnt.forward(x);
+        const m = await measurePeak(async () => {
+          const out = await vnt.forward(x);
           for (const t of Array.isArray(out) ? (out as tf.Tensor[]) : [out as tf.Tensor]) t.dataSync();
           return out;
         });

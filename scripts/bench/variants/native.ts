@@ -62,10 +62,10 @@ function variant(name: string, causal: boolean): BenchVariant {
 export const variants: BenchVariant[] = [variant('native-flash', false), variant('native-flash-causal', true)];
 
 /** Median wall time of fn over reps runs (after one warm-up). */
-async function timeIt(fn: () => tf.TensorContainer, reps: number): Promise<number> {
+async function timeIt(fn: () => tf.TensorContainer | Promise<tf.TensorContainer>, reps: number): Promise<number> {
   const once = async (): Promise<number> => {
     const t0 = process.hrtime.bigint();
-    const r = fn();
+    const r = await fn();
     for (const t of tfc.util.flatten(r as never) as unknown as tf.Tensor[]) if (t && 'dataSync' in t) t.dataSync();
     const dt = Number(process.hrtime.bigint() - t0) / 1e9;
     tfc.dispose(r);
