@@ -42,16 +42,23 @@ maybe('flash WGSL kernels [webgpu]: register-blocked forward', () => {
   beforeAll(async () => {
     await initBackend('webgpu');
   });
-  afterEach(() => delete tiledOverrides.shape);
+  afterEach(() => {
+    delete tiledOverrides.shape;
+    delete webgpuOverrides.subgroups;
+  });
   const cases: Array<[string, Shape]> = [
     ['D 16, Dv 64, GQA, tails', { B: 1, H: 4, Hkv: 2, Tq: 70, Tk: 101, D: 16, Dv: 64 }],
     ['D 20, Dv 32 (padded), Tq > Tk', { B: 2, H: 2, Hkv: 1, Tq: 67, Tk: 50, D: 20, Dv: 32 }],
   ];
   const sets: Opt[][] = [[], ['causal', 'keyMask', 'alibi', 'softcap'], ['causal', 'window', 'keyMask', 'alibi', 'softcap', 'segments', 'scale']];
+  // Row maxima through subgroup shuffles where a subgroup spans the NC threads of a row quad
+  // (lavapipe's subgroups are 8 wide: the NC = 8 shapes), else through workgroup memory.
+  const sgModes: Array<[string, boolean]> = [['subgroups where they fit', true], ['workgroup-memory reduction', false]];
   for (const shape of TILED_SHAPES) {
-    describe(`tile ${shape.NC} threads per row quad x ${shape.BC} keys`, () => {
+    describe.each(sgModes)(`tile ${shape.NC} threads per row quad x ${shape.BC} keys, %s`, (_m, sg) => {
       it.each(cases)('%s: matches the reference with every option set', (_n, s) => {
         tiledOverrides.shape = shape;
+        if (!sg) webgpuOverrides.subgroups = false;
         const b = tf.backend() as unknown as WebGpuBackend;
         if (!pickTiledShape(s.D, s.Dv, b.device.limits.maxComputeWorkgroupStorageSize)) return; // Dv 32 cannot split over 16 column threads
         for (const [k, opts] of sets.entries()) {

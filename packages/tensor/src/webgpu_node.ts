@@ -90,7 +90,11 @@ export function loadDawn(): string {
     fail('initBackend', `could not load Dawn from ${file}: ${(e as Error).message.split('\n')[0]} (Dawn needs glibc >= 2.31 and libvulkan.so.1: apt-get install libvulkan1)`);
   }
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
+  // TESSERA_DAWN_FLAGS: space-separated flags for Dawn's Node binding, e.g.
+  // 'enable-dawn-features=disable_robustness' (benchmarking only: it drops the bounds checks
+  // Dawn adds to every shader's memory accesses) or 'backend=vulkan'.
+  const flags = (typeof process !== 'undefined' ? (process.env.TESSERA_DAWN_FLAGS ?? '') : '').split(/\s+/).filter(Boolean);
+  const gpu = dawn.create(flags);
   const realm = realmGlobal(dawn.create);
   const state: DawnState = { path: file, gpu, pendingTicks: routeDawnTicks(realm), realm };
   g[STATE] = state;

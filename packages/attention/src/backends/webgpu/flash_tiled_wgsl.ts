@@ -105,7 +105,9 @@ export const pIndex = (key: string, tr: string): string => `(${key}) * 16u + (($
  * WGSL statements loading rows of a [T x R] global matrix into a vec4 tile
  * `dst` with `W4` vec4 columns: tile row x comes from global row `first + x`
  * (zeros for rows outside [first, end) and columns past R); `index(x, c)` is the
- * tile index. NT threads, consecutive threads read consecutive floats.
+ * tile index. NT threads, consecutive threads read consecutive floats. With
+ * `vec4Buf` the buffer is an array<vec4<f32>> whose rows are exactly W4 vec4s
+ * (R = 4 W4, `base` a multiple of 4 floats): one 16-byte load per element.
  */
 export function tileLoadWgsl(
   dst: string,
@@ -117,33 +119,41 @@ export function tileLoadWgsl(
   first: string,
   end: string,
   index: (x: string, c: string) => string,
-  mul = '',
+  opts: { mul?: string; vec4Buf?: boolean } = {},
 ): string {
+  const load = opts.vec4Buf
+    ? `select(vec4<f32>(0.0), ${buf}[(${base}) / 4u + u32(max(g, 0)) * ${W4} + c], ok)`
+    : `vec4<f32>(${[0, 1, 2, 3].map((k) => `select(0.0, ${buf}[src + ${k}u], ok && 4u * c + ${k}u < ${R})`).join(', ')})`;
   return `for (var e = tid; e < ${rows}u * ${W4}; e += NT) {
       let x = e / ${W4};
       let c = e % ${W4};
       let g = ${first} + i32(x);
       let ok = g < ${end} && g >= 0;
-      let src = ${base} + u32(max(g, 0)) * ${R} + 4u * c;
-      ${dst}[${index('x', 'c')}] = vec4<f32>(${[0, 1, 2, 3].map((k) => `select(0.0, ${buf}[src + ${k}u], ok && 4u * c + ${k}u < ${R})`).join(', ')})${mul};
+      ${opts.vec4Buf ? '' : `let src = ${base} + u32(max(g, 0)) * ${R} + 4u * c;`}
+      ${dst}[${index('x', 'c')}] = ${load}${opts.mul ?? ''};
     }`;
 }
 
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/** Vector lanes by index. */
+export const LANES = ['x', 'y', 'z', 'w'];
+
 /**
- * WGSL statements: s[c] (vec4 over the thread's 4 rows) = Q_rows . K_key for
- * its TN keys, reading QS and the swizzled KP.
+ * WGSL statements: s0 .. s{TN-1} (vec4 over the thread's 4 rows) = Q_rows . K_key
+ * for its TN keys tc + c NC, reading QS and the swizzled KP. Registers are named
+ * scalars/vectors, never arrays: a dynamically indexed array may live in slow
+ * local memory. Per 4 dims: 4 + TN loads, 16 TN FMAs.
  */
 export function tiledScoresWgsl(TN: number): string {
-  const cs = Array.from({ length: TN }, (_, c) => c);
-  return `var s = array<vec4<f32>, ${TN}>();
+  const cs = range(TN);
+  return `${cs.map((c) => `var s${c} = vec4<f32>(0.0);`).join(' ')}
     for (var d = 0u; d < D4; d++) {
       let q0 = QS[(4u * tr) * D4 + d];
       let q1 = QS[(4u * tr + 1u) * D4 + d];
       let q2 = QS[(4u * tr + 2u) * D4 + d];
       let q3 = QS[(4u * tr + 3u) * D4 + d];
-      ${cs
-        .map((c) => `{ let kk = KP[${kIndex(`tc + ${c}u * NC`, 'd')}]; s[${c}] += vec4<f32>(dot(q0, kk), dot(q1, kk), dot(q2, kk), dot(q3, kk)); }`)
-        .join('\n      ')}
+      ${cs.map((c) => `let k${c} = KP[${kIndex(`tc + ${c}u * NC`, 'd')}];`).join('\n      ')}
+      ${LANES.map((l) => `{ let qt = vec4<f32>(q0.${l}, q1.${l}, q2.${l}, q3.${l}); ${cs.map((c) => `s${c} = fma(qt, vec4<f32>(k${c}.${l}), s${c});`).join(' ')} }`).join('\n      ')}
     }`;
 }
 

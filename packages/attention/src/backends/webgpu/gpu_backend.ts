@@ -52,15 +52,26 @@ const dummies = new WeakMap<GPUDeviceT, GPUBufferT>();
 export const webgpuOverrides: { subgroups?: boolean; maxBinding?: number } = {};
 
 /** Device limits Tessera plans with. */
-export function limitsOf(b: WebGpuBackend): { maxBinding: number; maxBuffer: number; align: number; maxGroups: number; sharedBytes: number; subgroups: boolean } {
+export function limitsOf(b: WebGpuBackend): {
+  maxBinding: number;
+  maxBuffer: number;
+  align: number;
+  maxGroups: number;
+  sharedBytes: number;
+  subgroups: boolean;
+  /** The device's smallest subgroup size (0 when unknown or without subgroups). */
+  subgroupMin: number;
+} {
   const l = b.device.limits;
+  const subgroups = b.device.features.has('subgroups') && webgpuOverrides.subgroups !== false;
   return {
     maxBinding: Math.min(l.maxStorageBufferBindingSize, webgpuOverrides.maxBinding ?? Infinity),
     maxBuffer: l.maxBufferSize,
     align: l.minStorageBufferOffsetAlignment,
     maxGroups: l.maxComputeWorkgroupsPerDimension,
     sharedBytes: l.maxComputeWorkgroupStorageSize,
-    subgroups: b.device.features.has('subgroups') && webgpuOverrides.subgroups !== false,
+    subgroups,
+    subgroupMin: subgroups ? (b.device.adapterInfo?.subgroupMinSize ?? 0) : 0,
   };
 }
 

@@ -9,12 +9,14 @@
 import { flashCommonWgsl, FlashFlags, loadVec4 } from './flash_wgsl';
 
 /**
- * Storage bindings 0.. (the `reads`, then the `writes`, all array<f32>), the aux
+ * Storage bindings 0.. (the `reads`, then the `writes`, array<f32> except the
+ * `vec4Reads`, array<vec4<f32>>), the aux
  * buffer right after them, the uniforms after that, then flashCommonWgsl.
  */
-export function bindingsWgsl(f: FlashFlags, reads: string[], writes: string[]): string {
+export function bindingsWgsl(f: FlashFlags, reads: string[], writes: string[], vec4Reads: string[] = []): string {
   const bufs = [...reads.map((n) => `read> ${n}`), ...writes.map((n) => `read_write> ${n}`)];
-  const lines = bufs.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b}: array<f32>;`);
+  const type = (i: number): string => (i < reads.length && vec4Reads.includes(reads[i]) ? 'vec4<f32>' : 'f32');
+  const lines = bufs.map((b, i) => `@group(0) @binding(${i}) var<storage, ${b}: array<${type(i)}>;`);
   return `${lines.join('\n')}
 @group(0) @binding(${bufs.length + 1}) var<uniform> u: U;
 ${flashCommonWgsl(f, bufs.length)}`;

@@ -11,7 +11,7 @@ import { checkGrid, flashCall, runForward, tileRows } from '../flash_launch';
 import { FWD_BR, flashForwardWgsl, KEYS } from '../flash_forward_wgsl';
 import { flagKey, padDim } from '../flash_wgsl';
 import { limitsOf, pipelineFor, WebGpuBackend } from '../gpu_backend';
-import { flashForwardTiledWgsl } from '../flash_forward_tiled_wgsl';
+import { flashForwardTiledWgsl, tiledVec4Io } from '../flash_forward_tiled_wgsl';
 import { pickTiledShape, TILED_BR } from '../flash_tiled_wgsl';
 
 const WHERE = 'flashAttention (webgpu)';
@@ -33,7 +33,12 @@ export const flashAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
   const auxBinding = { tensor: c.aux.tensor, offset: 0, size: c.aux.tensor ? 4 * c.aux.tensor.shape[0] : 0 };
   const pipeline = () =>
     tiled
-      ? pipelineFor(b, `TesseraFlashAttentionTiled_${flagKey(c.flags)}`, flashForwardTiledWgsl(c.flags, D, Dv, tiled))
+      ? pipelineFor(
+          b,
+          `TesseraFlashAttentionTiled_${flagKey(c.flags)}`,
+          // Subgroup shuffles reduce the row maxima when a subgroup spans a row quad's NC threads.
+          flashForwardTiledWgsl(c.flags, D, Dv, tiled, { subgroups: lim.subgroupMin >= tiled.NC, vec4Io: tiledVec4Io(D, Dv) }),
+        )
       : pipelineFor(b, `TesseraFlashAttention_${flagKey(c.flags)}`, flashForwardWgsl(c.flags, D, Dv, BC));
   return runForward(WHERE, b, c, { q: ins.q!, k: ins.k!, v: ins.v! }, pipeline, Math.ceil(Tq / BR), auxBinding);
 };

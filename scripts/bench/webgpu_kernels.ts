@@ -1,0 +1,84 @@
+/**
+ * GPU time of Tessera's WGSL flash kernels without host transfers (issue 8):
+ * `reps` calls queued back to back, then one 1-element read that waits for
+ * them all, so the figure is the kernels' time per call; the readback of one
+ * whole output is timed separately. B = 1, H = 8, D = Dv = 64.
+ *
+ *   node scripts/bench/webgpu_kernels.js [n,...] [--tile NCxBC|row] [--no-subgroups] [--reps 10] [--causal]
+ *   (or npx ts-node --transpile-only scripts/bench/webgpu_kernels.ts ...)
+ */
+import * as tf from '@tensorflow/tfjs';
+import { flashAttention } from '@tessera/attention';
+import { initBackend } from '@tessera/tensor';
+import { webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
+import { tiledOverrides } from '../../packages/attention/src/backends/webgpu/flash_tiled_wgsl';
+
+const args = process.argv.slice(2);
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const ns = (args[0] && !args[0].startsWith('--') ? args[0] : '4096,16384').split(',').map(Number);
+const reps = Number(opt('--reps') ?? 10);
+const causal = args.includes('--causal');
+const tile = opt('--tile');
+if (tile === 'row') tiledOverrides.shape = null;
+else if (tile) {
+  const [NC, BC] = tile.split('x').map(Number);
+  tiledOverrides.shape = { NC, BC };
+}
+if (args.includes('--no-subgroups')) webgpuOverrides.subgroups = false;
+
+const sync = (t: tf.Tensor): number => tf.tidy(() => t.slice(new Array(t.rank).fill(0), new Array(t.rank).fill(1)).dataSync()[0]);
+
+function timeCalls(make: () => tf.Tensor[]): number {
+  for (let w = 0; w < 2; w++) {
+    const ts = make();
+    sync(ts[0]);
+    tf.dispose(ts);
+  }
+  const t0 = performance.now();
+  let last: tf.Tensor[] = [];
+  for (let r = 0; r < reps; r++) {
+    tf.dispose(last);
+    last = make();
+  }
+  sync(last[0]);
+  const ms = (performance.now() - t0) / reps;
+  tf.dispose(last);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  await initBackend('webgpu');
+  console.log(`# WGSL flash kernels, GPU time per call (${reps} queued calls, one sync), B=1 H=8 D=64${causal ? ' causal' : ''}, tile ${tile ?? 'auto'}, subgroups ${webgpuOverrides.subgroups === false ? 'off' : 'auto'}`);
+  for (const n of ns) {
+    const [q, k, v, dy] = [0, 1, 2, 3].map(() => tf.randomNormal([1, 8, n, 64]));
+    const fl = (causal ? 2 : 4) * n * n * 64 * 8;
+    const fwd = timeCalls(() => [flashAttention(q, k, v, { causal }) as tf.Tensor]);
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => flashAttention(a, b, c, { causal }) as tf.Tensor);
+    const both = timeCalls(() => {
+      const o = flashAttention(q, k, v, { causal }) as tf.Tensor;
+      const g = grads([q, k, v], dy);
+      return [...g, o];
+    });
+    const out = flashAttention(q, k, v, { causal }) as tf.Tensor;
+    sync(out);
+    const t0 = performance.now();
+    out.dataSync();
+    const readMs = performance.now() - t0;
+    out.dispose();
+    console.log(
+      `n=${n}: forward ${fwd.toFixed(2)} ms = ${(fl / fwd / 1e9).toFixed(2)} TFLOP/s; forward+backward ${both.toFixed(2)} ms = ${(both / fwd).toFixed(2)}x forward; reading the ${(4 * n * 8 * 64) / 2 ** 20} MiB output ${readMs.toFixed(2)} ms`,
+    );
+    tf.dispose([q, k, v, dy]);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
