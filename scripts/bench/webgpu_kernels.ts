@@ -2,13 +2,15 @@
  * GPU time of Tessera's WGSL flash kernels without host transfers (issue 8):
  * `reps` calls queued back to back, then one 1-element read that waits for
  * them all, so the figure is the kernels' time per call; the readback of one
- * whole output is timed separately. B = 1, H = 8, D = Dv = 64.
+ * whole output is timed separately. B = 1, H = 8, D = Dv = 64. Up to n = 8192
+ * the naive attentionReference (tfjs-webgpu matMul/softmax/matMul, an n x n
+ * score matrix per head) is timed the same way, for the kernel-to-kernel ratio.
  *
  *   node scripts/bench/webgpu_kernels.js [n,...] [--tile NCxBC|row] [--no-subgroups] [--reps 10] [--causal]
  *   (or npx ts-node --transpile-only scripts/bench/webgpu_kernels.ts ...)
  */
 import * as tf from '@tensorflow/tfjs';
-import { flashAttention } from '@tessera/attention';
+import { attentionReference, flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
 import { webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
 import { tiledOverrides } from '../../packages/attention/src/backends/webgpu/flash_tiled_wgsl';
@@ -68,8 +70,13 @@ async function main(): Promise<void> {
     out.dataSync();
     const readMs = performance.now() - t0;
     out.dispose();
+    let naive = '';
+    if (n <= 8192) {
+      const ref = timeCalls(() => [attentionReference(q, k, v, { causal }) as tf.Tensor]);
+      naive = `; naive reference forward ${ref.toFixed(2)} ms (flash ${(ref / fwd).toFixed(1)}x faster)`;
+    }
     console.log(
-      `n=${n}: forward ${fwd.toFixed(2)} ms = ${(fl / fwd / 1e9).toFixed(2)} TFLOP/s; forward+backward ${both.toFixed(2)} ms = ${(both / fwd).toFixed(2)}x forward; reading the ${(4 * n * 8 * 64) / 2 ** 20} MiB output ${readMs.toFixed(2)} ms`,
+      `n=${n}: forward ${fwd.toFixed(2)} ms = ${(fl / fwd / 1e9).toFixed(2)} TFLOP/s; forward+backward ${both.toFixed(2)} ms = ${(both / fwd).toFixed(2)}x forward; reading the ${(4 * n * 8 * 64) / 2 ** 20} MiB output ${readMs.toFixed(2)} ms${naive}`,
     );
     tf.dispose([q, k, v, dy]);
   }

@@ -11,7 +11,9 @@
 #     them under the bundle dir and sets LD_LIBRARY_PATH instead
 #  3. VK_DRIVER_FILES = the NVIDIA ICD json (/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json,
 #     or /usr/share|/etc/vulkan/icd.d/nvidia_icd.json) unless already set or none exists
-#  4. writes $OUT/device.txt (GPU, driver, adapter) and runs `bench attention --backend webgpu`
+#  4. writes $OUT/device.txt (GPU, driver, adapter), checks the WGSL flash kernels
+#     against attentionReference on the GPU ($OUT/check.txt; stops on a mismatch), times
+#     them without host transfers ($OUT/kernels.txt, KERNEL_N) and runs `bench attention --backend webgpu`
 #     once per entry of BENCH_RUNS ("name:args;name:args"), writing $OUT/bench-<name>.json/.txt.
 #     Default: the naive reference beside flash at n=4096 only (tfjs-webgpu's naive attention
 #     passes the 2 GiB binding limit above 8192 and returns zeros), flash/sparse/linear at
@@ -93,6 +95,16 @@ cd "$DIR/app"
       process.exit(0);
     });' 2>&1 | grep -v '^Warning: '
 } | tee "$OUT/device.txt"
+
+echo "== WGSL flash vs attentionReference on this GPU (forward and gradients) -> $OUT/check.txt"
+"$NODE" scripts/bench/webgpu_check.js 2>&1 | grep -v '^Warning: ' | tee "$OUT/check.txt" || { echo "the WGSL kernels disagree with the reference on this GPU: no figures taken" >&2; exit 1; }
+
+# GPU time per call without host transfers (queued calls, one sync) at n in $KERNEL_N.
+KERNEL_N=${KERNEL_N:-4096,16384,65536}
+if [ -n "$KERNEL_N" ]; then
+  echo "== WGSL flash kernel time -> $OUT/kernels.txt"
+  "$NODE" scripts/bench/webgpu_kernels.js "$KERNEL_N" --reps 5 2>&1 | grep -v '^Warning: ' | tee "$OUT/kernels.txt"
+fi
 
 ORT_CHECK_N=${ORT_CHECK_N:-256,4096}
 if [ -n "$ORT_CHECK_N" ]; then
