@@ -9,11 +9,16 @@ import { flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
 import { cachedPipelines, PIPELINE_CACHE_LIMIT, WebGpuBackend, webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
 import { pickTiledShape, tiledOverrides, TILED_SHAPES } from '../../packages/attention/src/backends/webgpu/flash_tiled_wgsl';
+import { dkdvTiledNC } from '../../packages/attention/src/backends/webgpu/flash_dkdv_tiled_wgsl';
+import { dqTiledNC } from '../../packages/attention/src/backends/webgpu/flash_dq_tiled_wgsl';
 import { compareWithReference, makeCase, Opt, Shape } from '../attention/flash_cases';
 
 // Skipped only where Dawn finds no WebGPU adapter (test/webgpu/dawn_setup.ts probes once per worker);
 // CI installs lavapipe and sets TESSERA_REQUIRE_WEBGPU=1, which fails the run instead of skipping.
 const hasGpu = process.env.TESSERA_WEBGPU_ADAPTER === 'yes';
+// lavapipe compiles each new pipeline with LLVM on the CPU: the register-blocked programs take
+// seconds to a minute each (more when other jobs share the two cores), so these tests get 10 minutes.
+jest.setTimeout(600_000);
 const maybe = hasGpu ? describe : describe.skip;
 
 maybe('flash WGSL kernels [webgpu]', () => {
@@ -86,6 +91,42 @@ maybe('flash WGSL kernels [webgpu]: register-blocked forward', () => {
     const out = flashAttention(q, k, v, { causal: true }).arraySync() as number[][][][];
     out[0][0].forEach((row, i) => expect(row.some(Number.isNaN)).toBe(i >= 40));
     tf.dispose([q, k, v]);
+  });
+});
+
+// The register-blocked backward programs (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts);
+// on lavapipe's 32 KiB their tiles fit for head sizes up to 32 (D = Dv = 64 needs 44 and
+// 48 KiB, as on NVIDIA).
+maybe('flash WGSL kernels [webgpu]: register-blocked backward', () => {
+  beforeAll(async () => {
+    await initBackend('webgpu');
+  });
+  const cases: Array<[string, Shape]> = [
+    ['D 16, Dv 32 (4 threads per key quad), GQA, tails', { B: 1, H: 4, Hkv: 2, Tq: 70, Tk: 101, D: 16, Dv: 32 }],
+    ['D 32, Dv 32 (8 threads per key quad), Tq > Tk', { B: 2, H: 2, Hkv: 1, Tq: 90, Tk: 80, D: 32, Dv: 32 }],
+    ['D 13, Dv 30 (padded, scalar loads)', { B: 1, H: 2, Hkv: 2, Tq: 33, Tk: 65, D: 13, Dv: 30 }],
+  ];
+  const sets: Opt[][] = [[], ['causal', 'keyMask', 'alibi', 'softcap'], ['causal', 'window', 'keyMask', 'alibi', 'softcap', 'segments', 'scale']];
+  it.each(cases)('%s: gradients match the reference with every option set', (_n, s) => {
+    const b = tf.backend() as unknown as WebGpuBackend;
+    expect(dkdvTiledNC(s.D, s.Dv, b.device.limits.maxComputeWorkgroupStorageSize)).toBeGreaterThan(0);
+    expect(dqTiledNC(s.D, s.Dv, b.device.limits.maxComputeWorkgroupStorageSize)).toBeGreaterThan(0);
+    for (const [k, opts] of sets.entries()) {
+      const fc = makeCase(s, opts, 21 + k);
+      compareWithReference(fc, undefined, { lseWeight: true });
+      fc.dispose();
+    }
+  });
+
+  it('picks 8 or 4 threads per row quad within the device memory, else the row-per-thread programs', () => {
+    expect(dqTiledNC(64, 64, 49152)).toBe(8);
+    expect(dqTiledNC(64, 64, 32768)).toBe(0);
+    expect(dqTiledNC(16, 64, 32768)).toBe(4);
+    expect(dqTiledNC(128, 64, 65536)).toBe(0);
+    expect(dkdvTiledNC(64, 64, 49152)).toBe(8);
+    expect(dkdvTiledNC(64, 64, 32768)).toBe(0);
+    expect(dkdvTiledNC(16, 32, 32768)).toBe(4);
+    expect(dkdvTiledNC(128, 64, 65536)).toBe(0);
   });
 });
 

@@ -139,23 +139,31 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 export const LANES = ['x', 'y', 'z', 'w'];
 
 /**
- * WGSL statements: s0 .. s{TN-1} (vec4 over the thread's 4 rows) = Q_rows . K_key
- * for its TN keys tc + c NC, reading QS and the swizzled KP. Registers are named
- * scalars/vectors, never arrays: a dynamically indexed array may live in slow
- * local memory. Per 4 dims: 4 + TN loads, 16 TN FMAs.
+ * WGSL statements: `acc`0 .. `acc`{TN-1} (vec4 over the thread's 4 rows 4tr..4tr+3
+ * of `rows`) += rows . tile row (tc + c NC) for c < TN: the dot products of 4
+ * broadcast rows with TN rows of a swizzled `tile` (index `idx(row, d4)`), both
+ * [* x W4] vec4s. Registers are named, never arrays: a dynamically indexed
+ * array may live in slow local memory. Per 4 dims: 4 + TN loads, 16 TN FMAs.
+ * The forward's scores (QS . KP), the backward's S, dP (both ways round).
  */
-export function tiledScoresWgsl(TN: number): string {
+export function quadDotsWgsl(TN: number, acc: string, rows: string, W4: string, tile: string, idx: (row: string, d4: string) => string): string {
   const cs = range(TN);
-  return `${cs.map((c) => `var s${c} = vec4<f32>(0.0);`).join(' ')}
-    for (var d = 0u; d < D4; d++) {
-      let q0 = QS[(4u * tr) * D4 + d];
-      let q1 = QS[(4u * tr + 1u) * D4 + d];
-      let q2 = QS[(4u * tr + 2u) * D4 + d];
-      let q3 = QS[(4u * tr + 3u) * D4 + d];
-      ${cs.map((c) => `let k${c} = KP[${kIndex(`tc + ${c}u * NC`, 'd')}];`).join('\n      ')}
-      ${LANES.map((l) => `{ let qt = vec4<f32>(q0.${l}, q1.${l}, q2.${l}, q3.${l}); ${cs.map((c) => `s${c} = fma(qt, vec4<f32>(k${c}.${l}), s${c});`).join(' ')} }`).join('\n      ')}
+  return `for (var d = 0u; d < ${W4}; d++) {
+      let r0 = ${rows}[(4u * tr) * ${W4} + d];
+      let r1 = ${rows}[(4u * tr + 1u) * ${W4} + d];
+      let r2 = ${rows}[(4u * tr + 2u) * ${W4} + d];
+      let r3 = ${rows}[(4u * tr + 3u) * ${W4} + d];
+      ${cs.map((c) => `let x${c} = ${tile}[${idx(`tc + ${c}u * NC`, 'd')}];`).join(' ')}
+      ${LANES.map((l) => `{ let rt = vec4<f32>(r0.${l}, r1.${l}, r2.${l}, r3.${l}); ${cs.map((c) => `${acc}${c} = fma(rt, vec4<f32>(x${c}.${l}), ${acc}${c});`).join(' ')} }`).join('\n      ')}
     }`;
 }
+
+/** WGSL: s0 .. s{TN-1} = (scale Q) K^T for the thread's rows and keys (QS . KP). */
+export const tiledScoresWgsl = (TN: number): string =>
+  `${range(TN)
+    .map((c) => `var s${c} = vec4<f32>(0.0);`)
+    .join(' ')}
+    ${quadDotsWgsl(TN, 's', 'QS', 'D4', 'KP', kIndex)}`;
 
 /** WGSL: vec4 over the thread's 4 rows, reduced (op 'max' or '+') over the NC threads of its row quad through RED. Barrier before and after the caller's use of RED. */
 export const quadReduceWgsl = (v: string, op: 'max' | '+', out: string): string => `RED[tid] = ${v};

@@ -8,10 +8,14 @@
 import { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { TesseraFlashAttentionAttrs, TesseraFlashAttentionGrad } from '../../../kernel_names';
 import { DKV_BK, flashDkdvWgsl } from '../flash_dkdv_wgsl';
+import { dkdvTiledNC, DKV_TILED_BK, flashDkdvTiledWgsl } from '../flash_dkdv_tiled_wgsl';
+import { tiledVec4Io } from '../flash_forward_tiled_wgsl';
 import { DQ_BR, flashDqWgsl } from '../flash_dq_wgsl';
+import { dqTiledNC, flashDqTiledWgsl } from '../flash_dq_tiled_wgsl';
 import { checkGrid, flashCall, runBackward, tileRows } from '../flash_launch';
 import { flagKey, padDim } from '../flash_wgsl';
 import { limitsOf, WebGpuBackend } from '../gpu_backend';
+import { TILED_BR, tiledOverrides } from '../flash_tiled_wgsl';
 
 const WHERE = 'flashAttention gradient (webgpu)';
 
@@ -26,6 +30,12 @@ export const flashAttentionGradWebGpu: KernelFunc = ({ inputs, backend, attrs })
   const BQ = tileRows(WHERE, lim.sharedBytes, padDim(D) + padDim(Dv) + 2, 32);
   checkGrid(WHERE, Math.ceil(Tq / DQ_BR), lim.maxGroups, 'query tiles');
   checkGrid(WHERE, Math.ceil(Tk / DKV_BK), lim.maxGroups, 'key tiles');
+  // The register-blocked dQ and dK/dV programs for head sizes up to 64 when their tiles fit
+  // (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts); tiledOverrides.shape = null forces the row-per-thread ones.
+  const rowOnly = tiledOverrides.shape === null;
+  const NC = rowOnly ? 0 : dkdvTiledNC(D, Dv, lim.sharedBytes);
+  const NQ = rowOnly ? 0 : dqTiledNC(D, Dv, lim.sharedBytes);
+  const vec4Io = tiledVec4Io(D, Dv);
   const c = flashCall(b, ins, attrs as unknown as TesseraFlashAttentionAttrs);
   const key = flagKey(c.flags);
   const auxBinding = { tensor: c.aux.tensor, offset: 0, size: c.aux.tensor ? 4 * c.aux.tensor.shape[0] : 0 };
@@ -34,8 +44,12 @@ export const flashAttentionGradWebGpu: KernelFunc = ({ inputs, backend, attrs })
     b,
     c,
     ins,
-    { label: `TesseraFlashDq_${key}`, code: flashDqWgsl(c.flags, D, Dv, BC), groupsX: Math.ceil(Tq / DQ_BR) },
-    { label: `TesseraFlashDkDv_${key}`, code: flashDkdvWgsl(c.flags, D, Dv, BQ), groupsX: Math.ceil(Tk / DKV_BK) },
+    NQ
+      ? { label: `TesseraFlashDqTiled_${key}`, code: flashDqTiledWgsl(c.flags, D, Dv, NQ, vec4Io), groupsX: Math.ceil(Tq / TILED_BR) }
+      : { label: `TesseraFlashDq_${key}`, code: flashDqWgsl(c.flags, D, Dv, BC), groupsX: Math.ceil(Tq / DQ_BR) },
+    NC
+      ? { label: `TesseraFlashDkDvTiled_${key}`, code: flashDkdvTiledWgsl(c.flags, D, Dv, NC, vec4Io), groupsX: Math.ceil(Tk / DKV_TILED_BK) }
+      : { label: `TesseraFlashDkDv_${key}`, code: flashDkdvWgsl(c.flags, D, Dv, BQ), groupsX: Math.ceil(Tk / DKV_BK) },
     auxBinding,
   );
 };
