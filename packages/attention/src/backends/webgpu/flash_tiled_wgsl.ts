@@ -70,12 +70,15 @@ function envShape(): TiledShape | null | undefined {
   return { NC: Number(m[1]), BC: Number(m[2]) };
 }
 
+/** The forced tile shape (tiledOverrides, else TESSERA_WEBGPU_TILE): a shape, null for the row-per-thread programs, undefined when none. */
+export const forcedShape = (): TiledShape | null | undefined => (tiledOverrides.shape !== undefined ? tiledOverrides.shape : envShape());
+
 /** The tiled shape for these head sizes on a device with `sharedBytes` of workgroup memory, or null. */
 export function pickTiledShape(D: number, Dv: number, sharedBytes: number): TiledShape | null {
   const [DP, DVP] = [tiledPad(D), tiledPad(Dv)];
   if (!DP || !DVP) return null;
   const fits = (s: TiledShape): boolean => DVP % (4 * s.NC) === 0 && s.BC % s.NC === 0 && tiledSharedBytes(s, DP, DVP) <= sharedBytes;
-  const forced = tiledOverrides.shape !== undefined ? tiledOverrides.shape : envShape();
+  const forced = forcedShape();
   if (forced !== undefined) return forced && fits(forced) ? forced : null;
   return TILED_SHAPES.find(fits) ?? null;
 }

@@ -15,7 +15,7 @@ import { dqTiledNC, flashDqTiledWgsl } from '../flash_dq_tiled_wgsl';
 import { checkGrid, flashCall, runBackward, tileRows } from '../flash_launch';
 import { flagKey, padDim } from '../flash_wgsl';
 import { limitsOf, WebGpuBackend } from '../gpu_backend';
-import { TILED_BR, tiledOverrides } from '../flash_tiled_wgsl';
+import { forcedShape, TILED_BR } from '../flash_tiled_wgsl';
 
 const WHERE = 'flashAttention gradient (webgpu)';
 
@@ -31,8 +31,8 @@ export const flashAttentionGradWebGpu: KernelFunc = ({ inputs, backend, attrs })
   checkGrid(WHERE, Math.ceil(Tq / DQ_BR), lim.maxGroups, 'query tiles');
   checkGrid(WHERE, Math.ceil(Tk / DKV_BK), lim.maxGroups, 'key tiles');
   // The register-blocked dQ and dK/dV programs for head sizes up to 64 when their tiles fit
-  // (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts); tiledOverrides.shape = null forces the row-per-thread ones.
-  const rowOnly = tiledOverrides.shape === null;
+  // (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts); a forced 'row' shape (forcedShape) selects the row-per-thread ones.
+  const rowOnly = forcedShape() === null;
   const NC = rowOnly ? 0 : dkdvTiledNC(D, Dv, lim.sharedBytes);
   const NQ = rowOnly ? 0 : dqTiledNC(D, Dv, lim.sharedBytes);
   const vec4Io = tiledVec4Io(D, Dv);
