@@ -13,7 +13,7 @@
  * the chunk's element offsets of q, k, v, out, lse.
  */
 import { compiledFlags, enableSubgroups, FlashFlags, NEG, realDim } from './flash_wgsl';
-import { kIndex, LANES, pIndex, quadReduceWgsl, TiledShape, tiledDeclsWgsl, tileLoadWgsl, tiledPad, tiledScoresWgsl } from './flash_tiled_wgsl';
+import { kIndex, LANES, pIndex, quadReduceAnyWgsl, TiledShape, tiledDeclsWgsl, tileLoadWgsl, tiledPad, tiledScoresWgsl } from './flash_tiled_wgsl';
 import { bindingsWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -71,7 +71,7 @@ export function flashForwardTiledWgsl(f: FlashFlags, rD: number, rDV: number, sh
   const shuffles = range(Math.log2(shape.NC)).map((k) => shape.NC >> (k + 1));
   return `${enableSubgroups(o.subgroups)}
 ${bindingsWgsl(f, ['Q', 'K', 'V'], ['OUT', 'LSE'], o.vec4Io ? ['Q', 'K', 'V'] : [])}
-${tiledDeclsWgsl(shape, DP, DVP)}
+${tiledDeclsWgsl(shape, DP, DVP, !o.subgroups)}
 
 fn isNan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }
 
@@ -101,19 +101,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     workgroupBarrier();
     ${tiledScoresWgsl(TN)}
     ${tiledScoreFixWgsl(f, TN)}
-    ${
-      o.subgroups
-        ? `var mt = ${rowMax};
-    ${shuffles.map((k) => `mt = max(mt, subgroupShuffleXor(mt, ${k}u));`).join('\n    ')}
-    workgroupBarrier();`
-        : quadReduceWgsl(rowMax, 'max', 'mt')
-    }
+    ${quadReduceAnyWgsl(rowMax, 'max', 'mt', shape.NC, o.subgroups)}
+    ${o.subgroups ? 'workgroupBarrier();' : ''} // every thread has read its keys (the RED reduction has this barrier): P^T may overwrite KP
     let mn = max(m, mt);
     let al = exp(m - mn);
     m = mn;
     ${cs.map((c) => `let p${c} = select(vec4<f32>(0.0), exp(s${c} - mn), s${c} > vec4<f32>(${NEG}));`).join('\n    ')}
     lp = lp * al + ${cs.map((c) => `p${c}`).join(' + ')};
-    // P^T into KP: every thread has read its keys (barrier above)
     ${cs.map((c) => `KP[${pIndex(`tc + ${c}u * NC`, 'tr')}] = p${c};`).join('\n    ')}
     ${es.map((e) => range(4).map((r) => `${acc(e, r)} *= al.${LANES[r]};`).join(' ')).join('\n    ')}
     workgroupBarrier();
@@ -128,9 +122,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     }
   }
   workgroupBarrier();
-  ${quadReduceWgsl('lp', '+', 'l')}
+  ${quadReduceAnyWgsl('lp', '+', 'l', shape.NC, o.subgroups)}
   workgroupBarrier();
-  ${quadReduceWgsl('select(vec4<f32>(0.0), vec4<f32>(1.0), bad)', 'max', 'bads')}
+  ${quadReduceAnyWgsl('select(vec4<f32>(0.0), vec4<f32>(1.0), bad)', 'max', 'bads', shape.NC, o.subgroups)}
   let inv = select(vec4<f32>(0.0), vec4<f32>(1.0) / l, l > vec4<f32>(0.0));
   ${range(4)
     .map(

@@ -19,7 +19,8 @@
  *                    after the scores, the same memory holds P^T [BC x BR/4]
  *                    (key-major, row-quad columns swizzled the same way)
  *   VS [BC x DVP/4]  the value tile, row-major
- *   RED [NT]         per-thread partial row maxima / sums (one vec4 = 4 rows)
+ *   RED [NT]         per-thread partial row maxima / sums (one vec4 = 4 rows); not
+ *                    declared when subgroup shuffles reduce over the row quads
  *
  * Head sizes are padded to 16, 32 or 64 (zeros past the real size); DVP must
  * give each column thread whole vec4s (DVP % (4 NC) == 0).
@@ -39,9 +40,12 @@ export const TILED_BR = 64;
 export const tiledPad = (d: number): number => (d <= 16 ? 16 : d <= 32 ? 32 : d <= 64 ? 64 : 0);
 
 /** Workgroup bytes a tiled program needs. */
-export function tiledSharedBytes(s: TiledShape, DP: number, DVP: number): number {
-  return 4 * (TILED_BR * DP + s.BC * Math.max(DP, TILED_BR) + s.BC * DVP) + 16 * 16 * s.NC;
+export function tiledSharedBytes(s: TiledShape, DP: number, DVP: number, red = true): number {
+  return 4 * (TILED_BR * DP + s.BC * Math.max(DP, TILED_BR) + s.BC * DVP) + (red ? 16 * 16 * s.NC : 0);
 }
+
+/** Whether the row-quad reductions of shape `s` use subgroup shuffles on a device whose smallest subgroup has `subgroupMin` lanes. */
+export const usesSubgroups = (s: TiledShape, subgroupMin: number): boolean => subgroupMin >= s.NC;
 
 /**
  * Candidate shapes, best first (measured on an NVIDIA H200, docs/benchmarks.md);
@@ -49,6 +53,7 @@ export function tiledSharedBytes(s: TiledShape, DP: number, DVP: number): number
  * head sizes is used.
  */
 export const TILED_SHAPES: TiledShape[] = [
+  { NC: 16, BC: 64 },
   { NC: 16, BC: 48 },
   { NC: 8, BC: 32 },
   { NC: 8, BC: 16 },
@@ -73,18 +78,23 @@ function envShape(): TiledShape | null | undefined {
 /** The forced tile shape (tiledOverrides, else TESSERA_WEBGPU_TILE): a shape, null for the row-per-thread programs, undefined when none. */
 export const forcedShape = (): TiledShape | null | undefined => (tiledOverrides.shape !== undefined ? tiledOverrides.shape : envShape());
 
-/** The tiled shape for these head sizes on a device with `sharedBytes` of workgroup memory, or null. */
-export function pickTiledShape(D: number, Dv: number, sharedBytes: number): TiledShape | null {
+/**
+ * The tiled shape for these head sizes on a device with `sharedBytes` of workgroup memory
+ * and subgroups of at least `subgroupMin` lanes (0: none), or null. 64-key tiles fit 48 KiB
+ * only without the RED scratch, i.e. with subgroup reductions.
+ */
+export function pickTiledShape(D: number, Dv: number, sharedBytes: number, subgroupMin = 0): TiledShape | null {
   const [DP, DVP] = [tiledPad(D), tiledPad(Dv)];
   if (!DP || !DVP) return null;
-  const fits = (s: TiledShape): boolean => DVP % (4 * s.NC) === 0 && s.BC % s.NC === 0 && tiledSharedBytes(s, DP, DVP) <= sharedBytes;
+  const fits = (s: TiledShape): boolean =>
+    DVP % (4 * s.NC) === 0 && s.BC % s.NC === 0 && tiledSharedBytes(s, DP, DVP, !usesSubgroups(s, subgroupMin)) <= sharedBytes;
   const forced = forcedShape();
   if (forced !== undefined) return forced && fits(forced) ? forced : null;
   return TILED_SHAPES.find(fits) ?? null;
 }
 
 /** WGSL constants and workgroup arrays of a tiled program. */
-export function tiledDeclsWgsl(s: TiledShape, DP: number, DVP: number): string {
+export function tiledDeclsWgsl(s: TiledShape, DP: number, DVP: number, red: boolean): string {
   const NT = 16 * s.NC;
   return `const BR = ${TILED_BR}u;
 const BC = ${s.BC}u;
@@ -96,7 +106,7 @@ const SW = ${Math.min(DP / 4, 8) - 1}u;
 var<workgroup> QS: array<vec4<f32>, ${(TILED_BR * DP) / 4}>;
 var<workgroup> KP: array<vec4<f32>, ${(s.BC * Math.max(DP, TILED_BR)) / 4}>;
 var<workgroup> VS: array<vec4<f32>, ${(s.BC * DVP) / 4}>;
-var<workgroup> RED: array<vec4<f32>, NT>;`;
+${red ? 'var<workgroup> RED: array<vec4<f32>, NT>;' : ''}`;
 }
 
 /** WGSL: element index of K's 4-float column d4 of key `key` in KP (swizzled). */
@@ -167,6 +177,20 @@ export const tiledScoresWgsl = (TN: number): string =>
     .map((c) => `var s${c} = vec4<f32>(0.0);`)
     .join(' ')}
     ${quadDotsWgsl(TN, 's', 'QS', 'D4', 'KP', kIndex)}`;
+
+/**
+ * WGSL: vec4 over the thread's 4 rows, reduced (op 'max' or '+') over the NC threads of its
+ * row quad through RED (barrier before and after the caller's use of RED), or with
+ * subgroup shuffles (`subgroups`: the quad's NC threads are consecutive lanes of one subgroup).
+ */
+export const quadReduceAnyWgsl = (v: string, op: 'max' | '+', out: string, NC: number, subgroups: boolean): string =>
+  subgroups
+    ? `var ${out} = ${v};
+    ${range(Math.log2(NC))
+      .map((k) => NC >> (k + 1))
+      .map((k) => (op === 'max' ? `${out} = max(${out}, subgroupShuffleXor(${out}, ${k}u));` : `${out} += subgroupShuffleXor(${out}, ${k}u);`))
+      .join('\n    ')}`
+    : quadReduceWgsl(v, op, out);
 
 /** WGSL: vec4 over the thread's 4 rows, reduced (op 'max' or '+') over the NC threads of its row quad through RED. Barrier before and after the caller's use of RED. */
 export const quadReduceWgsl = (v: string, op: 'max' | '+', out: string): string => `RED[tid] = ${v};

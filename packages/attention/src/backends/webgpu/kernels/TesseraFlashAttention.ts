@@ -12,7 +12,7 @@ import { FWD_BR, flashForwardWgsl, KEYS } from '../flash_forward_wgsl';
 import { flagKey, padDim } from '../flash_wgsl';
 import { limitsOf, pipelineFor, WebGpuBackend } from '../gpu_backend';
 import { flashForwardTiledWgsl, tiledVec4Io } from '../flash_forward_tiled_wgsl';
-import { pickTiledShape, TILED_BR } from '../flash_tiled_wgsl';
+import { pickTiledShape, TILED_BR, usesSubgroups } from '../flash_tiled_wgsl';
 
 const WHERE = 'flashAttention (webgpu)';
 
@@ -21,7 +21,7 @@ export const flashAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
   const ins = inputs as Record<string, TensorInfo | undefined>;
   const lim = limitsOf(b);
   const { B, H, Tq, D, Dv } = { B: ins.q!.shape[0], H: ins.q!.shape[1], Tq: ins.q!.shape[2], D: ins.q!.shape[3], Dv: ins.v!.shape[3] };
-  const tiled = pickTiledShape(D, Dv, lim.sharedBytes);
+  const tiled = pickTiledShape(D, Dv, lim.sharedBytes, lim.subgroupMin);
   // Keys per tile of the row-per-thread program: a multiple of the KEYS-key softmax step.
   const BC = tiled ? 0 : Math.floor(tileRows(WHERE, lim.sharedBytes, KEYS * (padDim(D) + padDim(Dv)), 32 / KEYS)) * KEYS;
   const BR = tiled ? TILED_BR : FWD_BR;
@@ -37,7 +37,7 @@ export const flashAttentionWebGpu: KernelFunc = ({ inputs, backend, attrs }) => 
           b,
           `TesseraFlashAttentionTiled_${flagKey(c.flags)}`,
           // Subgroup shuffles reduce the row maxima when a subgroup spans a row quad's NC threads.
-          flashForwardTiledWgsl(c.flags, D, Dv, tiled, { subgroups: lim.subgroupMin >= tiled.NC, vec4Io: tiledVec4Io(D, Dv) }),
+          flashForwardTiledWgsl(c.flags, D, Dv, tiled, { subgroups: usesSubgroups(tiled, lim.subgroupMin), vec4Io: tiledVec4Io(D, Dv) }),
         )
       : pipelineFor(b, `TesseraFlashAttention_${flagKey(c.flags)}`, flashForwardWgsl(c.flags, D, Dv, BC));
   return runForward(WHERE, b, c, { q: ins.q!, k: ins.k!, v: ins.v! }, pipeline, Math.ceil(Tq / BR), auxBinding);
