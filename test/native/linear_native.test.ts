@@ -2,7 +2,7 @@
  * Native linear attention against the TypeScript engine on typed arrays
  * (out, den, dq, dk, dv), causal and not, GQA/MQA, Tq != Tk both ways
  * (queries aligned before key 0 see nothing), lengths across the 64-key
- * native chunk; thread determinism; buffer checks. The op-level suites
+ * native chunk and the 256-row state blocks; thread determinism; buffer checks. The op-level suites
  * (test/attention/linear*.test.ts) also run on the native engine, the default
  * where the addon is built.
  */
@@ -39,6 +39,8 @@ const SHAPES: Array<[string, native.LinearDims]> = [
   ['GQA, Tq < Tk (decode-like), odd sizes', { B: 1, H: 4, Hkv: 2, Tq: 37, Tk: 150, F: 5, Dv: 7 }],
   ['MQA, Tq > Tk (first queries see nothing)', { B: 1, H: 3, Hkv: 1, Tq: 90, Tk: 70, F: 12, Dv: 9 }],
   ['one query', { B: 1, H: 1, Hkv: 1, Tq: 1, Tk: 65, F: 8, Dv: 8 }],
+  // Several 256-row blocks of the non-causal state sums and query rows; F, Dv not whole vectors.
+  ['GQA, Tq < Tk, longer than the 256-row blocks', { B: 1, H: 2, Hkv: 1, Tq: 300, Tk: 530, F: 20, Dv: 24 }],
 ];
 
 describe('native linear attention', () => {

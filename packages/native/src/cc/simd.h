@@ -57,6 +57,34 @@ static inline vi iota() {
   return r;
 }
 
+// Sum of the lanes, in lane order (a fixed reduction order).
+static inline float hsum(vf a) {
+  float s = 0.0f;
+  for (int i = 0; i < W; ++i) s += a[i];
+  return s;
+}
+
+// sum over a row of f(x[j]) for j < n, vectorised with a masked tail.
+template <typename F>
+static inline float rowSum(const float* x, int64_t n, const F& f) {
+  vf acc = vset(0.0f);
+  int64_t j = 0;
+  for (; j + W <= n; j += W) acc += f(vload(x + j));
+  float s = hsum(acc);
+  for (; j < n; ++j) s += f(vset(x[j]))[0];
+  return s;
+}
+
+// x . y over n elements: W-lane partial sums, then the lanes, then the tail (fixed order).
+static inline float vdot(const float* x, const float* y, int64_t n) {
+  vf acc = vset(0.0f);
+  int64_t j = 0;
+  for (; j + W <= n; j += W) acc += vload(x + j) * vload(y + j);
+  float s = hsum(acc);
+  for (; j < n; ++j) s += x[j] * y[j];
+  return s;
+}
+
 // exp(x) in float32: Cody-Waite range reduction x = n ln2 + r, a degree-6
 // minimax polynomial for e^r (Cephes expf, ~1 ulp) and 2^n built in the
 // exponent bits. Inputs below -87.33 (including -inf: masked scores) give
