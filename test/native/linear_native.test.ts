@@ -80,4 +80,23 @@ describe('native linear attention', () => {
     expect(() => binding!.linearForward({ ...raw, den: new Float32Array(7) })).toThrow(/den must have 8 elements, received 7/);
     expect(() => binding!.linearBackward({ ...raw, dout: a.dOut, dq: a.dq, dk: a.dk })).toThrow(/dv must be a Float32Array/);
   });
+
+  it('feature maps: writes elu+1 and its gradient over every chunk, rejects wrong buffers in the wrapper and in C++', () => {
+    const n = 3 * 65536 + 5; // several of the pool's 64K-element chunks and a partial vector
+    const x = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 4);
+    const dy = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+    const out = new Float32Array(n).fill(NaN), dx = new Float32Array(n).fill(NaN);
+    native.featureMap({ map: 'elu+1', x, out });
+    native.featureMapGrad({ map: 'elu+1', x, dy, dx });
+    const wantOut = x.map((v) => (v > 0 ? v + 1 : Math.exp(v)));
+    const wantDx = x.map((v, i) => (v > 0 ? dy[i] : dy[i] * Math.exp(v)));
+    expectClose(out, wantOut, { atol: 1e-6, rtol: 2e-6 }, 'out');
+    expectClose(dx, wantDx, { atol: 1e-6, rtol: 2e-6 }, 'dx');
+    expect(() => native.featureMap({ map: 'gelu' as never, x, out })).toThrow(/featureMap: args\.map must be 'elu\+1' or 'relu', received "gelu"/);
+    expect(() => native.featureMap({ map: 'relu', x, out: new Float32Array(3) })).toThrow(/featureMap: args\.out must have x\.length = 196613 elements, received Float32Array\(3\)/);
+    expect(() => native.featureMapGrad({ map: 'relu', x: new Float64Array(3) as never, dy, dx })).toThrow(/featureMapGrad: args\.x must be a Float32Array, received Float64Array\(3\)/);
+    expect(() => binding!.featureMap({ kind: 2, x, out })).toThrow(/kind must be an integer in \[0, 1\]/);
+    expect(() => binding!.featureMap({ kind: 0, x, out, dy: new Float32Array(4) })).toThrow(/dy must have 196613 elements, received 4/);
+    expect(() => binding!.featureMap({ kind: 0, x, out: new Float64Array(n) })).toThrow(/out must be a Float32Array/);
+  });
 });
