@@ -16,7 +16,7 @@ export const featureMapKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { map } = attrsOf<TesseraFeatureMapAttrs>(attrs);
   return runOnHost(backend as KernelBackend, { x }, [{ shape: x.shape.slice(), dtype: 'float32' }], (ins, outs) => {
     getEngine().featureMap({ map, x: ins.x as Float32Array, out: outs[0] as Float32Array });
-  })[0];
+  }, { overwrites: true })[0];
 };
 
 registerHostKernel(TesseraFeatureMap, featureMapKernel, FEATURE_MAP_BACKENDS);

@@ -13,7 +13,7 @@ export const featureMapGradKernel: KernelFunc = ({ inputs, backend, attrs }) => 
   const { map } = attrsOf<TesseraFeatureMapAttrs>(attrs);
   return runOnHost(backend as KernelBackend, { x, dy }, [{ shape: x.shape.slice(), dtype: 'float32' }], (ins, outs) => {
     getEngine().featureMapGrad({ map, x: ins.x as Float32Array, dy: ins.dy as Float32Array, dx: outs[0] as Float32Array });
-  })[0];
+  }, { overwrites: true })[0];
 };
 
 registerHostKernel(TesseraFeatureMapGrad, featureMapGradKernel, FEATURE_MAP_BACKENDS);
