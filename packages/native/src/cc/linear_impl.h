@@ -25,6 +25,24 @@ static void columnSums(const float* X, int64_t F, int n, const float* w, float* 
   }
 }
 
+// Prefetches floats [p, p + n) into cache, one hint per 64-byte line (for writing when `write`).
+// Always inlined, as are its callers: GCC's IPA treats __builtin_prefetch as side-effect free, so
+// a separate function holding only prefetches is found "const" and its calls are deleted.
+__attribute__((always_inline)) static inline void prefetchRange(const float* p, int64_t n, bool write = false) {
+  for (int64_t i = 0; i < n; i += 16) {
+    if (write)
+      __builtin_prefetch(p + i, 1);
+    else
+      __builtin_prefetch(p + i, 0);
+  }
+}
+
+// Query rows [i0, i1) of one head whose aligned position falls in keys [c0, c1).
+static void chunkQueries(const LinearDims& d, int64_t c0, int64_t c1, int64_t* i0, int64_t* i1) {
+  *i0 = std::max<int64_t>(0, c0 - (d.Tk - d.Tq));
+  *i1 = std::min<int64_t>(d.Tq, c1 - (d.Tk - d.Tq));
+}
+
 struct LinearCtx {
   const LinearArgs& a;
   int64_t b, kvh, G, shift;
@@ -66,10 +84,22 @@ struct LinearCtx {
         for (int64_t f = 0; f < F; ++f) St[e * F + f] = Sf[f * Dv + e];
   }
   // M += X^T Y over `n` rows (X [n x F] rows of stride F, Y [n x Dv]), v += colsum(X) (or X^T w when w):
-  // one float32 GEMM (K = n) and float32 column sums per block, added to the double state.
-  void accumulate(std::vector<double>& M, std::vector<double>& v, const float* X, const float* Y, int64_t ldy, int n, const float* w) {
+  // one float32 GEMM (K = n) and float32 column sums per block, added to the double state. The GEMM
+  // runs as K slices of LC rows accumulating into tmp (the same products in the same order as one
+  // call); before each slice the matching rows of the next block (nextX, nextY: `nextN` rows, or
+  // none) are prefetched, so the stream from memory overlaps the arithmetic.
+  void accumulate(std::vector<double>& M, std::vector<double>& v, const float* X, const float* Y, int64_t ldy, int n, const float* w,
+                  const float* nextX = nullptr, const float* nextY = nullptr, int nextN = 0) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
-    gemm(static_cast<int>(F), static_cast<int>(Dv), n, X, 1, F, Y, ldy, tmp, Dv, false);
+    if (n == 0) gemm(static_cast<int>(F), static_cast<int>(Dv), 0, X, 1, F, Y, ldy, tmp, Dv, false);
+    for (int s = 0; s < n; s += LC) {
+      const int m = std::min(LC, n - s);
+      if (s < nextN) {
+        prefetchRange(nextX + s * F, std::min(m, nextN - s) * F);
+        prefetchRange(nextY + s * ldy, std::min(m, nextN - s) * ldy);
+      }
+      gemm(static_cast<int>(F), static_cast<int>(Dv), m, X + s * F, 1, F, Y + s * ldy, ldy, tmp, Dv, s > 0);
+    }
     for (int64_t t = 0; t < F * Dv; ++t) M[t] += tmp[t];
     columnSums(X, F, n, w, tmpz);
     for (int64_t f = 0; f < F; ++f) v[f] += tmpz[f];
@@ -131,7 +161,24 @@ struct LinearCtx {
   // The state sums over every key, in blocks of LB rows.
   void accumulateAllKeys() {
     const int64_t F = a.d.F, Dv = a.d.Dv, Tk = a.d.Tk;
-    for (int64_t c0 = 0; c0 < Tk; c0 += LB) accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, Tk - c0)), nullptr);
+    for (int64_t c0 = 0; c0 < Tk; c0 += LB) {
+      const int nextN = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(LB, Tk - c0 - LB)));
+      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, Tk - c0)), nullptr, kb + (c0 + LB) * F, vb + (c0 + LB) * Dv, nextN);
+    }
+  }
+  // Prefetch hints for the chunk [c0, c0+LC) the sweep visits next (nothing when outside the
+  // keys): the chunk loops are otherwise exposed to memory latency on every new chunk. Key rows of
+  // a per-kv-head array (kb, vb, dk, dv; `width` floats a row), or head g's query rows of a
+  // per-query-head array (q, out, dout, dq).
+  __attribute__((always_inline)) void prefetchKeys(int64_t c0, const float* base, int64_t width, bool write = false) const {
+    if (c0 < 0 || c0 >= a.d.Tk) return;
+    prefetchRange(base + c0 * width, std::min<int64_t>(LC, a.d.Tk - c0) * width, write);
+  }
+  __attribute__((always_inline)) void prefetchQueries(int64_t g, int64_t c0, const float* base, int64_t width, bool write = false) const {
+    if (c0 < 0 || c0 >= a.d.Tk) return;
+    int64_t i0, i1;
+    chunkQueries(a.d, c0, std::min<int64_t>(a.d.Tk, c0 + LC), &i0, &i1);
+    if (i1 > i0) prefetchRange(base + qRow(g, i0) * width, (i1 - i0) * width, write);
   }
   // den_row = d + eps (stored), out_row /= den_row.
   void finish(int64_t row, float d) {
@@ -143,11 +190,6 @@ struct LinearCtx {
   }
 };
 
-// Query rows [i0, i1) of one head whose aligned position falls in keys [c0, c1).
-static void chunkQueries(const LinearDims& d, int64_t c0, int64_t c1, int64_t* i0, int64_t* i1) {
-  *i0 = std::max<int64_t>(0, c0 - (d.Tk - d.Tq));
-  *i1 = std::min<int64_t>(d.Tq, c1 - (d.Tk - d.Tq));
-}
 
 static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
   const LinearDims& d = a.d;
@@ -162,8 +204,14 @@ static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
       for (int64_t i0 = 0; i0 < d.Tq; i0 += LB) {
         const int nq = static_cast<int>(std::min<int64_t>(LB, d.Tq - i0));
         const int64_t row0 = x.qRow(g, i0);
-        gemm(nq, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, x.Sf, Dv, a.out + row0 * Dv, Dv, false);
-        for (int ii = 0; ii < nq; ++ii) x.finish(row0 + ii, vdot(a.q + (row0 + ii) * F, x.zf, F));
+        for (int s = 0; s < nq; s += LC) {  // slices of LC rows, prefetching the next slice
+          const int m = std::min(LC, nq - s);
+          const int64_t ahead = std::max<int64_t>(0, std::min<int64_t>(LC, d.Tq - (i0 + s + LC)));
+          prefetchRange(a.q + (row0 + s + LC) * F, ahead * F);
+          prefetchRange(a.out + (row0 + s + LC) * Dv, ahead * Dv, true);
+          gemm(m, static_cast<int>(Dv), static_cast<int>(F), a.q + (row0 + s) * F, F, 1, x.Sf, Dv, a.out + (row0 + s) * Dv, Dv, false);
+          for (int ii = s; ii < s + m; ++ii) x.finish(row0 + ii, vdot(a.q + (row0 + ii) * F, x.zf, F));
+        }
       }
     return;
   }
@@ -177,14 +225,18 @@ static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
+    x.prefetchKeys(c0 + LC, x.kb, F);  // the next chunk's inputs, spread over this chunk's work
     if (i1 > i0) {
       x.packChunk(c0, nk, true, false);
+      x.prefetchKeys(c0 + LC, x.vb, Dv);
       const int nq = static_cast<int>(i1 - i0);
       for (int64_t g = 0; g < x.G; ++g) {
         const int64_t row0 = x.qRow(g, i0);
         float* out = a.out + row0 * Dv;
         gemm(nq, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, x.Sf, Dv, out, Dv, false);  // Q S_prev
+        x.prefetchQueries(g, c0 + LC, a.q, F);
         x.maskedProduct(x.A, nq, nk, static_cast<int>(F), a.q + row0 * F, F, x.Kt, i0, c0, nullptr);  // A = mask(Q K^T)
+        x.prefetchQueries(g, c0 + LC, a.out, Dv, true);
         x.lowerProduct(out, Dv, static_cast<int>(Dv), x.A, nq, x.vb + c0 * Dv, Dv, i0, c0, nk);  // + A V
         for (int ii = 0; ii < nq; ++ii)
           x.finish(row0 + ii, vdot(a.q + (row0 + ii) * F, x.zf, F) + rowSum(x.A + ii * LC, nk, [](vf t) { return t; }));
@@ -259,10 +311,15 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
+    x.prefetchKeys(c0 + LC, x.kb, F);  // the next chunk's inputs, spread over this chunk's work
+    x.prefetchKeys(c0 + LC, x.vb, Dv);
     if (i1 > i0) {
       x.packChunk(c0, nk, false, true);
       for (int64_t g = 0; g < x.G; ++g) {
+        x.prefetchQueries(g, c0 + LC, a.dout, Dv);
         upstream(a, x, g, i0, static_cast<int>(i1 - i0));
+        x.prefetchQueries(g, c0 + LC, a.out, Dv);
+        x.prefetchQueries(g, c0 + LC, a.dq, F, true);
         dqRows(a, x, g, i0, static_cast<int>(i1 - i0), c0, nk);
       }
     }
@@ -274,12 +331,19 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
+    x.prefetchKeys(c0 - LC, x.kb, F);  // the previous chunk's (visited next), spread over this chunk's work
+    x.prefetchKeys(c0 - LC, x.vb, Dv);
     keyRows(c0, nk);
+    x.prefetchKeys(c0 - LC, dkb, F, true);
+    x.prefetchKeys(c0 - LC, dvb, Dv, true);
     if (i1 <= i0) continue;
     const int nq = static_cast<int>(i1 - i0);
     x.packChunk(c0, nk, true, true);
     for (int64_t g = 0; g < x.G; ++g) {
+      x.prefetchQueries(g, c0 - LC, a.dout, Dv);
+      x.prefetchQueries(g, c0 - LC, a.out, Dv);
       upstream(a, x, g, i0, nq);
+      x.prefetchQueries(g, c0 - LC, a.q, F);
       upstreamScores(x, i0, nq, c0, nk);
       const float* qc = a.q + x.qRow(g, i0) * F;
       x.upperProduct(dkb + c0 * F, F, static_cast<int>(F), x.Wm, nq, qc, F, i0, c0, nk);  // dK += Wm^T Q
