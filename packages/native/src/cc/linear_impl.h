@@ -79,9 +79,7 @@ struct LinearCtx {
     const int64_t F = a.d.F, Dv = a.d.Dv;
     for (int64_t t = 0; t < F * Dv; ++t) Sf[t] = static_cast<float>(M[t]);
     for (int64_t f = 0; f < F; ++f) zf[f] = static_cast<float>(v[f]);
-    if (transposed)
-      for (int64_t e = 0; e < Dv; ++e)
-        for (int64_t f = 0; f < F; ++f) St[e * F + f] = Sf[f * Dv + e];
+    if (transposed) transpose(Sf, Dv, static_cast<int>(F), static_cast<int>(Dv), St, F);
   }
   // M += X^T Y over `n` rows (X [n x F] rows of stride F, Y [n x Dv]), v += colsum(X) (or X^T w when w):
   // one float32 GEMM (K = n) and float32 column sums per block, added to the double state. The GEMM
@@ -107,12 +105,8 @@ struct LinearCtx {
   // Keys [c0, c0+nk) transposed: Kt [F x LC] (for Q K^T) and/or Vt [Dv x LC] (for G V^T).
   void packChunk(int64_t c0, int nk, bool keys, bool values) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
-    for (int jj = 0; jj < nk; ++jj) {  // rows read in order (streamed from memory), written strided into L1
-      if (keys)
-        for (int64_t f = 0; f < F; ++f) Kt[f * LC + jj] = kb[(c0 + jj) * F + f];
-      if (values)
-        for (int64_t e = 0; e < Dv; ++e) Vt[e * LC + jj] = vb[(c0 + jj) * Dv + e];
-    }
+    if (keys) transpose(kb + c0 * F, F, nk, static_cast<int>(F), Kt, LC);
+    if (values) transpose(vb + c0 * Dv, Dv, nk, static_cast<int>(Dv), Vt, LC);
   }
   // How many keys of chunk [c0, c0+nk) query i0 + ii sees: keys [c0, c0 + visible), as j <= i + shift.
   int visible(int64_t i0, int ii, int64_t c0, int nk) const {
