@@ -81,13 +81,16 @@ struct LinearCtx {
     for (int64_t f = 0; f < F; ++f) zf[f] = static_cast<float>(v[f]);
     if (transposed) transpose(Sf, Dv, static_cast<int>(F), static_cast<int>(Dv), St, F);
   }
+  // What accumulate refreshes after adding to the state: nothing, or the float snapshot of the
+  // updated state (Sf, zf; and St with kTransposed) in the same pass as the double add.
+  enum class Snap { kNone, kPlain, kTransposed };
   // M += X^T Y over `n` rows (X [n x F] rows of stride F, Y [n x Dv]), v += colsum(X) (or X^T w when w):
   // one float32 GEMM (K = n) and float32 column sums per block, added to the double state. The GEMM
   // runs as K slices of LC rows accumulating into tmp (the same products in the same order as one
   // call); before each slice the matching rows of the next block (nextX, nextY: `nextN` rows, or
   // none) are prefetched, so the stream from memory overlaps the arithmetic.
   void accumulate(std::vector<double>& M, std::vector<double>& v, const float* X, const float* Y, int64_t ldy, int n, const float* w,
-                  const float* nextX = nullptr, const float* nextY = nullptr, int nextN = 0) {
+                  Snap snap = Snap::kNone, const float* nextX = nullptr, const float* nextY = nullptr, int nextN = 0) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
     if (n == 0) gemm(static_cast<int>(F), static_cast<int>(Dv), 0, X, 1, F, Y, ldy, tmp, Dv, false);
     for (int s = 0; s < n; s += LC) {
@@ -98,9 +101,23 @@ struct LinearCtx {
       }
       gemm(static_cast<int>(F), static_cast<int>(Dv), m, X + s * F, 1, F, Y + s * ldy, ldy, tmp, Dv, s > 0);
     }
-    for (int64_t t = 0; t < F * Dv; ++t) M[t] += tmp[t];
     columnSums(X, F, n, w, tmpz);
-    for (int64_t f = 0; f < F; ++f) v[f] += tmpz[f];
+    if (snap == Snap::kNone) {
+      for (int64_t t = 0; t < F * Dv; ++t) M[t] += tmp[t];
+      for (int64_t f = 0; f < F; ++f) v[f] += tmpz[f];
+      return;
+    }
+    for (int64_t t = 0; t < F * Dv; ++t) {
+      const double m = M[t] + tmp[t];
+      M[t] = m;
+      Sf[t] = static_cast<float>(m);
+    }
+    for (int64_t f = 0; f < F; ++f) {
+      const double m = v[f] + tmpz[f];
+      v[f] = m;
+      zf[f] = static_cast<float>(m);
+    }
+    if (snap == Snap::kTransposed) transpose(Sf, Dv, static_cast<int>(F), static_cast<int>(Dv), St, F);
   }
   // Keys [c0, c0+nk) transposed: Kt [F x LC] (for Q K^T) and/or Vt [Dv x LC] (for G V^T).
   void packChunk(int64_t c0, int nk, bool keys, bool values) {
@@ -157,7 +174,8 @@ struct LinearCtx {
     const int64_t F = a.d.F, Dv = a.d.Dv, Tk = a.d.Tk;
     for (int64_t c0 = 0; c0 < Tk; c0 += LB) {
       const int nextN = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(LB, Tk - c0 - LB)));
-      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, Tk - c0)), nullptr, kb + (c0 + LB) * F, vb + (c0 + LB) * Dv, nextN);
+      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, Tk - c0)), nullptr, Snap::kNone, kb + (c0 + LB) * F, vb + (c0 + LB) * Dv,
+                 nextN);
     }
   }
   // Prefetch hints for the chunk [c0, c0+LC) the sweep visits next (nothing when outside the
@@ -236,8 +254,7 @@ static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
           x.finish(row0 + ii, vdot(a.q + (row0 + ii) * F, x.zf, F) + rowSum(x.A + ii * LC, nk, [](vf t) { return t; }));
       }
     }
-    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr);
-    x.snapshot(x.S, x.z, false);
+    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kPlain);
   }
 }
 
@@ -317,8 +334,7 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
         dqRows(a, x, g, i0, static_cast<int>(i1 - i0), c0, nk);
       }
     }
-    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr);
-    x.snapshot(x.S, x.z, true);
+    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kTransposed);
   }
   x.snapshot(x.R, x.r, true);
   for (int64_t c0 = (d.Tk - 1) / LC * LC; c0 >= 0; c0 -= LC) {  // reverse sweep: dk, dv
@@ -343,9 +359,8 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
       x.upperProduct(dkb + c0 * F, F, static_cast<int>(F), x.Wm, nq, qc, F, i0, c0, nk);  // dK += Wm^T Q
       x.maskedProduct(x.A, nq, nk, static_cast<int>(F), qc, F, x.Kt, i0, c0, nullptr);  // A = mask(Q K^T)
       x.upperProduct(dvb + c0 * Dv, Dv, static_cast<int>(Dv), x.A, nq, x.Gc, Dv, i0, c0, nk);  // dV += A^T G
-      x.accumulate(x.R, x.r, qc, x.Gc, Dv, nq, x.dd);
+      x.accumulate(x.R, x.r, qc, x.Gc, Dv, nq, x.dd, g == x.G - 1 ? LinearCtx::Snap::kTransposed : LinearCtx::Snap::kNone);
     }
-    x.snapshot(x.R, x.r, true);
   }
 }
 
