@@ -5,7 +5,11 @@
 // on the same micro-kernel. The running state (S, z, and R, r in the
 // backward) is accumulated in double, so long prefix sums keep float32
 // accuracy; each chunk's product is a float32 GEMM. One task per (b, kv head).
-// Included after flash_impl.h inside an ISA namespace.
+// Hot parts: every product is a call of simd.h's register-blocked gemm (state
+// sums and non-causal query blocks as 256-row GEMMs; causal tiles per MR-row
+// strip over only the visible keys); row statistics and key sums vectorised;
+// chunk transposes by vector permutes; the next chunk's rows prefetched while
+// the current one computes. Included after flash_impl.h inside an ISA namespace.
 
 constexpr int LC = 64;   // keys per causal chunk
 constexpr int LB = 256;  // rows per GEMM when the state sums or a non-causal query block have no chunk structure
