@@ -37,10 +37,9 @@ interface NativeModule {
   featureMapGrad(args: FeatureMapGradArgs): void;
 }
 
-export type NativeEngine = Pick<
-  AttentionEngine,
-  'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward' | 'linearForward' | 'linearBackward' | 'featureMap' | 'featureMapGrad'
->;
+/** The feature maps are optional: an addon built before they existed lacks them (the TypeScript loops serve). */
+export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward' | 'linearForward' | 'linearBackward'> &
+  Partial<Pick<AttentionEngine, 'featureMap' | 'featureMapGrad'>>;
 
 const ENGINE_CHOICES = ['auto', 'ts', 'typescript', 'native'] as const;
 
@@ -74,8 +73,9 @@ export function nativeEngine(): NativeEngine | null {
     blockSparseBackward: (a) => mod.blockSparseBackward(a),
     linearForward: (a) => mod.linearForward(a),
     linearBackward: (a) => mod.linearBackward(a),
-    featureMap: (a) => mod.featureMap(a),
-    featureMapGrad: (a) => mod.featureMapGrad(a),
+    ...(typeof mod.featureMap === 'function' && typeof mod.featureMapGrad === 'function'
+      ? { featureMap: (a: FeatureMapArgs) => mod.featureMap(a), featureMapGrad: (a: FeatureMapGradArgs) => mod.featureMapGrad(a) }
+      : {}),
   };
 }
 
