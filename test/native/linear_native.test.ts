@@ -41,6 +41,10 @@ const SHAPES: Array<[string, native.LinearDims]> = [
   ['one query', { B: 1, H: 1, Hkv: 1, Tq: 1, Tk: 65, F: 8, Dv: 8 }],
   // Several 256-row blocks of the non-causal state sums and query rows; F, Dv not whole vectors.
   ['GQA, Tq < Tk, longer than the 256-row blocks', { B: 1, H: 2, Hkv: 1, Tq: 300, Tk: 530, F: 20, Dv: 24 }],
+  // Non-causal: 3 key segments of 1024 rows and 2 query blocks of 1024 spread over the pool.
+  ['GQA, several key segments and query blocks', { B: 2, H: 2, Hkv: 1, Tq: 1100, Tk: 2600, F: 8, Dv: 8 }],
+  // B * Hkv = 8: one task per (b, kv head) in the non-causal forward too.
+  ['GQA, many (b, kv head) groups', { B: 2, H: 8, Hkv: 4, Tq: 300, Tk: 530, F: 8, Dv: 8 }],
 ];
 
 describe('native linear attention', () => {
@@ -60,11 +64,13 @@ describe('native linear attention', () => {
   it('is bit-identical on 1 and 2 threads', () => {
     const threads = native.info().threads;
     try {
-      native.setNumThreads(1);
-      const one = run(native, args(SHAPES[1][1], true, 3));
-      native.setNumThreads(2);
-      const two = run(native, args(SHAPES[1][1], true, 3));
-      one.forEach((x, i) => expect(Buffer.from(x.buffer).equals(Buffer.from(two[i].buffer))).toBe(true));
+      for (const [dims, causal] of [[SHAPES[1][1], true], [SHAPES[5][1], false], [SHAPES[5][1], true]] as const) {
+        native.setNumThreads(1);
+        const one = run(native, args(dims, causal, 3));
+        native.setNumThreads(2);
+        const two = run(native, args(dims, causal, 3));
+        one.forEach((x, i) => expect(Buffer.from(x.buffer).equals(Buffer.from(two[i].buffer))).toBe(true));
+      }
     } finally {
       native.setNumThreads(threads);
     }

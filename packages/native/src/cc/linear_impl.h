@@ -51,18 +51,22 @@ struct LinearCtx {
   const LinearArgs& a;
   int64_t b, kvh, G, shift;
   const float *kb, *vb;
-  std::vector<double> S, z, R, r;
+  double *S, *z, *R, *r;  // the double state, thread-local scratch
   float *Sf, *St, *zf, *Kt, *Vt, *A, *Wm, *Gc, *dd, *tmp, *tmpz;
 
-  LinearCtx(const LinearArgs& args, int64_t b_, int64_t kvh_) : a(args), b(b_), kvh(kvh_) {
+  // zeroState: false for a context that only reads a state made elsewhere (Sf, zf pointed at it).
+  LinearCtx(const LinearArgs& args, int64_t b_, int64_t kvh_, bool zeroState = true) : a(args), b(b_), kvh(kvh_) {
     const LinearDims& d = a.d;
     G = d.H / d.Hkv;
     shift = d.Tk - d.Tq;
     kb = a.k + (b * d.Hkv + kvh) * d.Tk * d.F;
     vb = a.v + (b * d.Hkv + kvh) * d.Tk * d.Dv;
-    S.assign(d.F * d.Dv, 0.0), z.assign(d.F, 0.0), R.assign(d.F * d.Dv, 0.0), r.assign(d.F, 0.0);
-    thread_local std::vector<float> buf;
-    const int64_t FD = d.F * d.Dv, nq = LB;  // query rows of one block: at most LB (non-causal) or LC (causal)
+    const int64_t FD = d.F * d.Dv, nq = LB;
+    thread_local std::vector<double> dbuf;
+    if (dbuf.size() < static_cast<size_t>(2 * (FD + d.F))) dbuf.resize(2 * (FD + d.F));
+    S = dbuf.data(), z = S + FD, R = z + d.F, r = R + FD;
+    if (zeroState) std::fill(dbuf.begin(), dbuf.begin() + (a.dout ? 2 : 1) * (FD + d.F), 0.0);  // R, r: backward only
+    thread_local std::vector<float> buf;  // query rows of one block: at most LB (non-causal) or LC (causal)
     float* p = scratch(buf, 3 * FD + 2 * d.F + (d.F + d.Dv) * LC + 2 * LC * LC + nq * d.Dv + nq + FD);
     Sf = p, p += FD;
     St = p, p += FD;
@@ -79,7 +83,7 @@ struct LinearCtx {
   int64_t qRow(int64_t g, int64_t i) const { return (b * a.d.H + kvh * G + g) * a.d.Tq + i; }
   // Float copies of the double state (S, z) or (R, r): M [F x Dv] into Sf, v [F] into zf, and
   // (when `transposed`, for the products that read M^T) M^T [Dv x F] into St.
-  void snapshot(const std::vector<double>& M, const std::vector<double>& v, bool transposed) {
+  void snapshot(const double* M, const double* v, bool transposed) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
     for (int64_t t = 0; t < F * Dv; ++t) Sf[t] = static_cast<float>(M[t]);
     for (int64_t f = 0; f < F; ++f) zf[f] = static_cast<float>(v[f]);
@@ -93,7 +97,7 @@ struct LinearCtx {
   // runs as K slices of LC rows accumulating into tmp (the same products in the same order as one
   // call); before each slice the matching rows of the next block (nextX, nextY: `nextN` rows, or
   // none) are prefetched, so the stream from memory overlaps the arithmetic.
-  void accumulate(std::vector<double>& M, std::vector<double>& v, const float* X, const float* Y, int64_t ldy, int n, const float* w,
+  void accumulate(double* M, double* v, const float* X, const float* Y, int64_t ldy, int n, const float* w,
                   Snap snap = Snap::kNone, const float* nextX = nullptr, const float* nextY = nullptr, int nextN = 0) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
     if (n == 0) gemm(static_cast<int>(F), static_cast<int>(Dv), 0, X, 1, F, Y, ldy, tmp, Dv, false);
@@ -173,13 +177,27 @@ struct LinearCtx {
       gemm(mr, N, nq - s, P + s * LC + j0, 1, LC, Y + s * ldy, ldy, out + j0 * ldo, ldo, true);
     }
   }
-  // The state sums over every key, in blocks of LB rows.
-  void accumulateAllKeys() {
-    const int64_t F = a.d.F, Dv = a.d.Dv, Tk = a.d.Tk;
-    for (int64_t c0 = 0; c0 < Tk; c0 += LB) {
-      const int nextN = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(LB, Tk - c0 - LB)));
-      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, Tk - c0)), nullptr, Snap::kNone, kb + (c0 + LB) * F, vb + (c0 + LB) * Dv,
+  // The state sums over keys [c0, c1), in blocks of LB rows (each prefetching the next).
+  void accumulateKeys(int64_t c0, int64_t c1) {
+    const int64_t F = a.d.F, Dv = a.d.Dv;
+    for (; c0 < c1; c0 += LB) {
+      const int nextN = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(LB, c1 - c0 - LB)));
+      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, c1 - c0)), nullptr, Snap::kNone, kb + (c0 + LB) * F, vb + (c0 + LB) * Dv,
                  nextN);
+    }
+  }
+  // out, den of head g's query rows [i0, i1) from the snapshot (Sf, zf) of the full state: blocks
+  // of LC rows (out = Q S, then each row's denominator and scaling while the rows are in cache),
+  // prefetching the next block.
+  void nonCausalRows(int64_t g, int64_t i0, int64_t i1) {
+    const int64_t F = a.d.F, Dv = a.d.Dv;
+    for (int64_t s = i0; s < i1; s += LC) {
+      const int m = static_cast<int>(std::min<int64_t>(LC, i1 - s));
+      const int64_t row0 = qRow(g, s), ahead = std::max<int64_t>(0, std::min<int64_t>(LC, i1 - (s + LC)));
+      prefetchRange(a.q + (row0 + LC) * F, ahead * F);
+      prefetchRange(a.out + (row0 + LC) * Dv, ahead * Dv, true);
+      gemm(m, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, Sf, Dv, a.out + row0 * Dv, Dv, false);
+      for (int ii = 0; ii < m; ++ii) finish(row0 + ii, vdot(a.q + (row0 + ii) * F, zf, F));
     }
   }
   // Prefetch hints for the chunk [c0, c0+LC) the sweep visits next (nothing when outside the
@@ -212,23 +230,9 @@ static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
   LinearCtx x(a, b, kvh);
   const int64_t F = d.F, Dv = d.Dv;
   if (!a.causal) {
-    x.accumulateAllKeys();
+    x.accumulateKeys(0, d.Tk);
     x.snapshot(x.S, x.z, false);
-    // Blocks of LB query rows: out = Q S, then each row's denominator and scaling while the
-    // block's q and out rows are still in cache.
-    for (int64_t g = 0; g < x.G; ++g)
-      for (int64_t i0 = 0; i0 < d.Tq; i0 += LB) {
-        const int nq = static_cast<int>(std::min<int64_t>(LB, d.Tq - i0));
-        const int64_t row0 = x.qRow(g, i0);
-        for (int s = 0; s < nq; s += LC) {  // slices of LC rows, prefetching the next slice
-          const int m = std::min(LC, nq - s);
-          const int64_t ahead = std::max<int64_t>(0, std::min<int64_t>(LC, d.Tq - (i0 + s + LC)));
-          prefetchRange(a.q + (row0 + s + LC) * F, ahead * F);
-          prefetchRange(a.out + (row0 + s + LC) * Dv, ahead * Dv, true);
-          gemm(m, static_cast<int>(Dv), static_cast<int>(F), a.q + (row0 + s) * F, F, 1, x.Sf, Dv, a.out + (row0 + s) * Dv, Dv, false);
-          for (int ii = s; ii < s + m; ++ii) x.finish(row0 + ii, vdot(a.q + (row0 + ii) * F, x.zf, F));
-        }
-      }
+    for (int64_t g = 0; g < x.G; ++g) x.nonCausalRows(g, 0, d.Tq);
     return;
   }
   for (int64_t g = 0; g < x.G; ++g)  // queries aligned before key 0 see nothing
@@ -305,7 +309,7 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     gemm(nk, static_cast<int>(Dv), static_cast<int>(F), x.kb + c0 * F, F, 1, x.Sf, Dv, dvb + c0 * Dv, Dv, false);  // K R
   };
   if (!a.causal) {
-    x.accumulateAllKeys();
+    x.accumulateKeys(0, d.Tk);
     x.snapshot(x.S, x.z, true);
     for (int64_t g = 0; g < x.G; ++g)
       for (int64_t i0 = 0; i0 < d.Tq; i0 += LB) {
@@ -368,7 +372,50 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
   }
 }
 
+// Non-causal forward over the whole pool, not just one task per (b, kv head): (1) the state sums
+// of fixed key segments (KS >= 4096 rows, set by Tk alone, at most 16 per head) into double partials,
+// (2) merged per (b, kv head) in segment order into the float state, (3) blocks of QB query rows
+// per (b, h). The decomposition depends on the shape only, so results do not depend on the
+// thread count; the partials (<= 16 states per kv head) are thread-local scratch of the caller.
+static void linearForwardNonCausal(const LinearArgs& a) {
+  const LinearDims& d = a.d;
+  const int64_t F = d.F, Dv = d.Dv, FD = F * Dv, groups = d.B * d.Hkv, G = d.H / d.Hkv;
+  const int64_t KS = LB * std::max<int64_t>(16, (d.Tk + 16 * LB - 1) / (16 * LB)), nseg = (d.Tk + KS - 1) / KS;
+  const int64_t QB = 4 * LB, qblocks = (d.Tq + QB - 1) / QB;
+  thread_local std::vector<double> part;
+  thread_local std::vector<float> state;  // per (b, kv head): S [F x Dv], then z [F]
+  part.resize(groups * nseg * (FD + F));
+  state.resize(groups * (FD + F));
+  double* const P = part.data();
+  float* const Sg = state.data();
+  parallelFor(groups * nseg, [&](int64_t t) {
+    const int64_t grp = t / nseg, seg = t % nseg;
+    LinearCtx x(a, grp / d.Hkv, grp % d.Hkv);
+    x.accumulateKeys(seg * KS, std::min(d.Tk, (seg + 1) * KS));
+    std::copy(x.S, x.S + FD + F, P + t * (FD + F));  // S then z: adjacent in the context
+  });
+  parallelFor(groups, [&](int64_t grp) {
+    double* acc = P + grp * nseg * (FD + F);
+    for (int64_t seg = 1; seg < nseg; ++seg)
+      for (int64_t i = 0; i < FD + F; ++i) acc[i] += acc[seg * (FD + F) + i];
+    for (int64_t i = 0; i < FD + F; ++i) Sg[grp * (FD + F) + i] = static_cast<float>(acc[i]);
+  });
+  parallelFor(d.B * d.H * qblocks, [&](int64_t t) {
+    const int64_t bh = t / qblocks, i0 = (t % qblocks) * QB, b = bh / d.H, h = bh % d.H, grp = b * d.Hkv + h / G;
+    LinearCtx x(a, b, h / G, false);
+    x.Sf = Sg + grp * (FD + F);
+    x.zf = x.Sf + FD;
+    x.nonCausalRows(h % G, i0, std::min(d.Tq, i0 + QB));
+  });
+}
+
+// Groups (b, kv head) from which one task per group keeps the pool busy; below, the non-causal
+// forward also splits keys and queries (~4% more work for the phase boundaries, 1.8x faster at
+// B = H = 1 on 2 threads). The choice depends on the shape only, never on the thread count.
+constexpr int64_t kManyGroups = 8;
+
 static void linearForward(const LinearArgs& a) {
+  if (!a.causal && a.d.B * a.d.Hkv < kManyGroups) return linearForwardNonCausal(a);
   parallelFor(a.d.B * a.d.Hkv, [&](int64_t t) { linearForwardGroup(a, t / a.d.Hkv, t % a.d.Hkv); });
 }
 static void linearBackward(const LinearArgs& a) {
