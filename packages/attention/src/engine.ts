@@ -24,6 +24,8 @@ import { blockSparseForwardImpl, BlockSparseForwardArgs } from './impl/block_spa
 import { linearBackwardImpl } from './linear/linear_backward_impl';
 import type { LinearBackwardArgs, LinearForwardArgs } from './linear/linear_dims';
 import { linearForwardImpl } from './linear/linear_forward_impl';
+import { featureMapGradImpl, featureMapImpl } from './linear/feature_map_impl';
+import type { FeatureMapArgs, FeatureMapGradArgs } from './linear/feature_map_impl';
 import { engineFromEnvironment } from './native_engine'; // native engine (issue 6)
 
 export interface AttentionEngine {
@@ -44,6 +46,10 @@ export interface AttentionEngine {
   linearForward(args: LinearForwardArgs): void;
   /** Writes args.dq, args.dk, args.dv. */
   linearBackward(args: LinearBackwardArgs): void;
+  /** Writes args.out = phi(args.x) for an elementwise feature map (linear/feature_map_impl.ts). */
+  featureMap(args: FeatureMapArgs): void;
+  /** Writes args.dx = args.dy * phi'(args.x). */
+  featureMapGrad(args: FeatureMapGradArgs): void;
 }
 
 /** The TypeScript engine: the default and the fallback for anything an installed engine lacks. */
@@ -58,6 +64,8 @@ export const TYPESCRIPT_ENGINE: Readonly<AttentionEngine> = Object.freeze({
   // --- linear attention ---
   linearForward: linearForwardImpl,
   linearBackward: linearBackwardImpl,
+  featureMap: featureMapImpl,
+  featureMapGrad: featureMapGradImpl,
 });
 
 let active: AttentionEngine = TYPESCRIPT_ENGINE;

@@ -128,3 +128,22 @@ export interface TesseraLinearAttentionGradInputs {
   out: unknown;
   den: unknown;
 }
+/**
+ * A built-in elementwise feature map of linear attention (linear/feature_map_impl.ts),
+ * one pass instead of tfjs's elu + add: registered on `cpu` and `wasm` only (zero-copy
+ * host arrays); linear/feature_maps.ts uses it where it is registered and tfjs ops elsewhere.
+ * Inputs: x (float32, any shape). Output: phi(x), same shape.
+ */
+export const TesseraFeatureMap = 'TesseraFeatureMap';
+export interface TesseraFeatureMapInputs {
+  x: unknown;
+}
+export interface TesseraFeatureMapAttrs {
+  map: 'elu+1' | 'relu';
+}
+/** Backward of TesseraFeatureMap. Inputs: x, dy (shaped like x). Output: dx = dy * phi'(x). Attrs: TesseraFeatureMapAttrs. */
+export const TesseraFeatureMapGrad = 'TesseraFeatureMapGrad';
+export interface TesseraFeatureMapGradInputs {
+  x: unknown;
+  dy: unknown;
+}

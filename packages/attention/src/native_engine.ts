@@ -20,6 +20,7 @@ import type { BlockSparseBackwardArgs } from './impl/block_sparse_backward_impl'
 import type { BlockSparseForwardArgs } from './impl/block_sparse_forward_impl';
 import type { FlashBackwardArgs, FlashForwardArgs } from './impl/flash_types';
 import type { LinearBackwardArgs, LinearForwardArgs } from './linear/linear_dims';
+import type { FeatureMapArgs, FeatureMapGradArgs } from './linear/feature_map_impl';
 
 /** The part of @tessera/native this engine uses (the package is an optional dependency, loaded at run time). */
 interface NativeModule {
@@ -32,9 +33,13 @@ interface NativeModule {
   blockSparseBackward(args: BlockSparseBackwardArgs): void;
   linearForward(args: LinearForwardArgs): void;
   linearBackward(args: LinearBackwardArgs): void;
+  featureMap(args: FeatureMapArgs): void;
+  featureMapGrad(args: FeatureMapGradArgs): void;
 }
 
-export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward' | 'linearForward' | 'linearBackward'>;
+/** The feature maps are optional: an addon built before they existed lacks them (the TypeScript loops serve). */
+export type NativeEngine = Pick<AttentionEngine, 'name' | 'flashForward' | 'flashBackward' | 'blockSparseForward' | 'blockSparseBackward' | 'linearForward' | 'linearBackward'> &
+  Partial<Pick<AttentionEngine, 'featureMap' | 'featureMapGrad'>>;
 
 const ENGINE_CHOICES = ['auto', 'ts', 'typescript', 'native'] as const;
 
@@ -68,6 +73,9 @@ export function nativeEngine(): NativeEngine | null {
     blockSparseBackward: (a) => mod.blockSparseBackward(a),
     linearForward: (a) => mod.linearForward(a),
     linearBackward: (a) => mod.linearBackward(a),
+    ...(typeof mod.featureMap === 'function' && typeof mod.featureMapGrad === 'function'
+      ? { featureMap: (a: FeatureMapArgs) => mod.featureMap(a), featureMapGrad: (a: FeatureMapGradArgs) => mod.featureMapGrad(a) }
+      : {}),
   };
 }
 

@@ -14,6 +14,7 @@ export interface RawBinding {
   blockSparseBackward(args: object): void;
   linearForward(args: object): void;
   linearBackward(args: object): void;
+  featureMap(args: object): void;
   gemmCeiling(n: number, reps: number): number;
   info(): { isa: string; vectorWidth: number; threads: number };
   setNumThreads(n: number): void;

@@ -26,6 +26,8 @@ export { flashForward, flashBackward } from './flash';
 export { blockSparseForward, blockSparseBackward } from './block_sparse';
 export { linearForward, linearBackward } from './linear';
 export type { LinearDims, LinearForwardArgs, LinearBackwardArgs } from './linear';
+export { featureMap, featureMapGrad } from './feature_map';
+export type { FeatureMapName, FeatureMapArgs, FeatureMapGradArgs } from './feature_map';
 export type { BlockSparseLayout, BlockSparseForwardArgs, BlockSparseBackwardArgs } from './block_sparse';
 export type { FlashBackwardArgs, FlashDims, FlashForwardArgs, FlashParams, KeyMaskArray, SegmentIdArray } from './flash_args';
 

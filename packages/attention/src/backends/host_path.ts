@@ -28,8 +28,16 @@ export interface HostOutputSpec {
   dtype: DataType;
 }
 
-/** Reads inputs, writes outputs (already zero-filled, of the declared sizes). */
+/** Reads inputs, writes outputs (already zero-filled, of the declared sizes, unless `overwrites`). */
 export type HostCompute = (inputs: Record<string, HostArray | null>, outputs: HostArray[]) => void;
+
+export interface HostOptions {
+  /**
+   * `compute` writes every element of every output, so the outputs need no zero fill
+   * (on wasm that fill is a whole extra pass over fresh heap memory).
+   */
+  overwrites?: boolean;
+}
 
 interface WasmLike {
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: HostArray): TensorInfo;
@@ -50,8 +58,9 @@ function newArray(spec: HostOutputSpec): HostArray {
 /**
  * Runs `compute` on the host for one kernel invocation and returns the output TensorInfos.
  * @param inputs the kernel's inputs (missing optional inputs are passed as null).
+ * @param opts `overwrites`: compute writes every output element (no zero fill).
  */
-export function runOnHost(backend: KernelBackend, inputs: NamedTensorInfoMap, outputs: HostOutputSpec[], compute: HostCompute): TensorInfo[] {
+export function runOnHost(backend: KernelBackend, inputs: NamedTensorInfoMap, outputs: HostOutputSpec[], compute: HostCompute, opts: HostOptions = {}): TensorInfo[] {
   const names = Object.keys(inputs);
   const wasm = backend as unknown as Partial<WasmLike>;
   if (typeof wasm.makeOutput === 'function' && typeof wasm.typedArrayFromHeap === 'function') {
@@ -59,7 +68,7 @@ export function runOnHost(backend: KernelBackend, inputs: NamedTensorInfoMap, ou
     const ins: Record<string, HostArray | null> = {};
     for (const n of names) ins[n] = inputs[n] ? wasm.typedArrayFromHeap!(inputs[n] as TensorInfo) : null;
     const outs = outInfos.map((t) => wasm.typedArrayFromHeap!(t));
-    for (const o of outs) o.fill(0);
+    if (!opts.overwrites) for (const o of outs) o.fill(0);
     try {
       compute(ins, outs);
     } catch (e) {

@@ -10,6 +10,7 @@ import { flashAttentionGradConfig } from './TesseraFlashAttention_grad';
 import { blockSparseAttentionGradConfig } from './TesseraBlockSparseAttention_grad';
 // --- linear attention ---
 import { linearAttentionGradConfig } from './TesseraLinearAttention_grad';
+import { featureMapGradConfig } from './TesseraFeatureMap_grad';
 
 const GRADIENTS: GradConfig[] = [
   // --- flash attention ---
@@ -18,6 +19,7 @@ const GRADIENTS: GradConfig[] = [
   blockSparseAttentionGradConfig,
   // --- linear attention ---
   linearAttentionGradConfig,
+  featureMapGradConfig,
 ];
 
 for (const config of GRADIENTS) {

@@ -2,10 +2,13 @@
  * Applies the configured feature map phi to queries or keys with ordinary
  * tfjs ops, so autodiff flows through it (including a user map and FAVOR+'s
  * fixed projection); the linear attention kernel then runs on the features.
+ * elu+1 and relu run as one TesseraFeatureMap kernel (with its own gradient)
+ * on the backends that register it (cpu, wasm).
  * Call inside tf.tidy: intermediates are left to the caller's scope.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { fail, formatShape, formatValue } from '@tessera/tensor';
+import { TesseraFeatureMap } from '../kernel_names';
 import { favorFeatureMap } from './favor_map';
 import { favorProjectionData } from './favor_projection';
 import type { FeatureMapContext, ResolvedLinear } from './linear_options';
@@ -24,8 +27,11 @@ export function mapFeatures(x: tf.Tensor, context: FeatureMapContext, r: Resolve
   const map = r.featureMap;
   const what = context.role === 'query' ? 'queries' : 'keys';
   const D = (x.shape as number[])[3];
-  if (map === 'elu+1') return tf.add(tf.elu(x), 1); // Katharopoulos et al. 2020, eq. 7
-  if (map === 'relu') return tf.relu(x);
+  if (map === 'elu+1' || map === 'relu') {
+    // One pass where the backend has the kernel (cpu, wasm); tfjs ops elsewhere.
+    if (tf.getKernel(TesseraFeatureMap, tf.getBackend()) && x.dtype === 'float32') return tf.engine().runKernel(TesseraFeatureMap, { x }, { map }) as tf.Tensor;
+    return map === 'elu+1' ? tf.add(tf.elu(x), 1) : tf.relu(x); // Katharopoulos et al. 2020, eq. 7
+  }
   if (map === 'favor+') {
     // [m, D]; a copy, so the cached host array is never handed to a backend that could keep it.
     const w = tf.tensor2d(favorProjectionData(D, r.numFeatures, r.seed).slice(), [r.numFeatures, D], 'float32');

@@ -251,6 +251,22 @@ Napi::Value LinearBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// {kind: 0 (elu+1) | 1 (relu), x, out, dy?}: out = phi(x), or dy * phi'(x) when dy is given.
+Napi::Value FeatureMap(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsObject()) throwError(info.Env(), "featureMap expects one argument object");
+  const Napi::Object o = info[0].As<Napi::Object>();
+  FeatureMapArgs a{};
+  a.kind = static_cast<int>(getInt(o, "kind", 0, 1));
+  const Napi::Value x = o.Get("x");
+  if (!x.IsTypedArray()) throwError(o.Env(), "x must be a Float32Array");
+  a.n = static_cast<int64_t>(x.As<Napi::TypedArray>().ElementLength());
+  a.x = f32In(o, "x", a.n);
+  a.dy = f32In(o, "dy", a.n, true);
+  a.out = f32Out(o, "out", a.n);
+  activeKernels().featureMap(a);
+  return info.Env().Undefined();
+}
+
 Napi::Value GemmCeiling(const Napi::CallbackInfo& info) {
   int n = 1024, reps = 3;
   if (info.Length() > 0 && info[0].IsNumber()) n = info[0].As<Napi::Number>().Int32Value();
@@ -288,6 +304,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("blockSparseBackward", Napi::Function::New(env, BlockSparseBackward, "blockSparseBackward"));
   exports.Set("linearForward", Napi::Function::New(env, LinearForward, "linearForward"));
   exports.Set("linearBackward", Napi::Function::New(env, LinearBackward, "linearBackward"));
+  exports.Set("featureMap", Napi::Function::New(env, FeatureMap, "featureMap"));
   exports.Set("gemmCeiling", Napi::Function::New(env, GemmCeiling, "gemmCeiling"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));

@@ -71,6 +71,16 @@ struct LinearArgs {
   float *dq, *dk, *dv;              // backward outputs
 };
 
+// Linear attention's built-in feature maps, elementwise over n floats: out = phi(x), or with dy
+// the gradient out = dy * phi'(x). kind: 0 = elu+1 (x > 0 ? x + 1 : e^x), 1 = relu.
+struct FeatureMapArgs {
+  int kind;
+  int64_t n;
+  const float* x;
+  const float* dy;  // null: the map itself
+  float* out;
+};
+
 // One instruction-set variant of every kernel (compiled once per ISA).
 struct KernelTable {
   const char* isa;
@@ -81,6 +91,7 @@ struct KernelTable {
   void (*blockSparseBackward)(const BlockSparseBwdArgs&);
   void (*linearForward)(const LinearArgs&);
   void (*linearBackward)(const LinearArgs&);
+  void (*featureMap)(const FeatureMapArgs&);
   // GFLOP/s of an n x n x n float32 GEMM on the pool's threads (best of reps).
   double (*gemmCeiling)(int n, int reps);
 };

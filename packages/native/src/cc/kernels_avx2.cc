@@ -24,11 +24,12 @@ namespace avx2 {
 #include "flash_impl.h"
 #include "block_sparse_impl.h"
 #include "linear_impl.h"
+#include "feature_map_impl.h"
 #include "gemm_ceiling_impl.h"
 }  // namespace avx2
 
 const KernelTable& kernelsAvx2() {
-  static const KernelTable t{"avx2", 8, &avx2::flashForward, &avx2::flashBackward, &avx2::blockSparseForward, &avx2::blockSparseBackward, &avx2::linearForward, &avx2::linearBackward, &avx2::gemmCeiling};
+  static const KernelTable t{"avx2", 8, &avx2::flashForward, &avx2::flashBackward, &avx2::blockSparseForward, &avx2::blockSparseBackward, &avx2::linearForward, &avx2::linearBackward, &avx2::featureMap, &avx2::gemmCeiling};
   return t;
 }
 }  // namespace tessera

@@ -24,11 +24,12 @@ namespace avx512 {
 #include "flash_impl.h"
 #include "block_sparse_impl.h"
 #include "linear_impl.h"
+#include "feature_map_impl.h"
 #include "gemm_ceiling_impl.h"
 }  // namespace avx512
 
 const KernelTable& kernelsAvx512() {
-  static const KernelTable t{"avx512", 16, &avx512::flashForward, &avx512::flashBackward, &avx512::blockSparseForward, &avx512::blockSparseBackward, &avx512::linearForward, &avx512::linearBackward, &avx512::gemmCeiling};
+  static const KernelTable t{"avx512", 16, &avx512::flashForward, &avx512::flashBackward, &avx512::blockSparseForward, &avx512::blockSparseBackward, &avx512::linearForward, &avx512::linearBackward, &avx512::featureMap, &avx512::gemmCeiling};
   return t;
 }
 }  // namespace tessera

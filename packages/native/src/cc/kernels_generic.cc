@@ -24,11 +24,12 @@ namespace generic {
 #include "flash_impl.h"
 #include "block_sparse_impl.h"
 #include "linear_impl.h"
+#include "feature_map_impl.h"
 #include "gemm_ceiling_impl.h"
 }  // namespace generic
 
 const KernelTable& kernelsGeneric() {
-  static const KernelTable t{"generic", 4, &generic::flashForward, &generic::flashBackward, &generic::blockSparseForward, &generic::blockSparseBackward, &generic::linearForward, &generic::linearBackward, &generic::gemmCeiling};
+  static const KernelTable t{"generic", 4, &generic::flashForward, &generic::flashBackward, &generic::blockSparseForward, &generic::blockSparseBackward, &generic::linearForward, &generic::linearBackward, &generic::featureMap, &generic::gemmCeiling};
   return t;
 }
 }  // namespace tessera

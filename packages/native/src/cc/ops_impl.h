@@ -14,23 +14,6 @@ static void chunked(int64_t n, int64_t grain, const F& fn) {
   parallelFor(chunks, [&](int64_t c) { fn(c * grain, std::min(n, (c + 1) * grain)); });
 }
 
-static inline float hsum(vf a) {
-  float s = 0.0f;
-  for (int i = 0; i < W; ++i) s += a[i];
-  return s;
-}
-
-// sum over a row of f(x[j]) for j < n, vectorised with a masked tail.
-template <typename F>
-static inline float rowSum(const float* x, int64_t n, const F& f) {
-  vf acc = vset(0.0f);
-  int64_t j = 0;
-  for (; j + W <= n; j += W) acc += f(vload(x + j));
-  float s = hsum(acc);
-  for (; j < n; ++j) s += f(vset(x[j]))[0];
-  return s;
-}
-
 static void layerNormForward(const LayerNormArgs& a) {
   const int64_t C = a.cols;
   chunked(a.rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(C, 1)), [&](int64_t lo, int64_t hi) {

@@ -57,6 +57,80 @@ static inline vi iota() {
   return r;
 }
 
+// Sum of the lanes, in lane order (a fixed reduction order).
+static inline float hsum(vf a) {
+  float s = 0.0f;
+  for (int i = 0; i < W; ++i) s += a[i];
+  return s;
+}
+
+// sum over a row of f(x[j]) for j < n, vectorised with a masked tail.
+template <typename F>
+static inline float rowSum(const float* x, int64_t n, const F& f) {
+  vf acc = vset(0.0f);
+  int64_t j = 0;
+  for (; j + W <= n; j += W) acc += f(vload(x + j));
+  float s = hsum(acc);
+  for (; j < n; ++j) s += f(vset(x[j]))[0];
+  return s;
+}
+
+// x . y over n elements: W-lane partial sums, then the lanes, then the tail (fixed order).
+static inline float vdot(const float* x, const float* y, int64_t n) {
+  vf acc = vset(0.0f);
+  int64_t j = 0;
+  for (; j + W <= n; j += W) acc += vload(x + j) * vload(y + j);
+  float s = hsum(acc);
+  for (; j < n; ++j) s += x[j] * y[j];
+  return s;
+}
+
+// dst[j * ldd + i] = src[i * lds + j] for a W x W block: log2(W) rounds of swapping the
+// off-diagonal h x h sub-blocks of each 2h x 2h block (h = W/2, ..., 1), each round W two-vector
+// permutes (vpermt2ps on AVX-512) instead of W * W scalar stores. Fully unrolled, so the rows
+// stay in registers and the permute masks are constants.
+static inline void transposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
+#if defined(__clang__)
+  for (int i = 0; i < W; ++i)
+    for (int j = 0; j < W; ++j) dst[j * ldd + i] = src[i * lds + j];
+#else
+  constexpr int kRounds = W == 16 ? 4 : W == 8 ? 3 : W == 4 ? 2 : W == 2 ? 1 : 0;
+  static_assert((1 << kRounds) == W, "W must be a power of two <= 16");
+  vf r[W];
+#pragma GCC unroll 16
+  for (int i = 0; i < W; ++i) r[i] = vload(src + i * lds);
+#pragma GCC unroll 4
+  for (int round = 0; round < kRounds; ++round) {
+    const int h = (W / 2) >> round;
+    vi lo, hi;  // lane l of a pair's upper row keeps l or takes l - h of the lower row; the lower row vice versa
+#pragma GCC unroll 16
+    for (int l = 0; l < W; ++l) {
+      lo[l] = (l & h) ? W + l - h : l;
+      hi[l] = (l & h) ? W + l : l + h;
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < W; ++i) {
+      if (i & h) continue;
+      const vf a = r[i], b = r[i + h];
+      r[i] = __builtin_shuffle(a, b, lo);
+      r[i + h] = __builtin_shuffle(a, b, hi);
+    }
+  }
+#pragma GCC unroll 16
+  for (int j = 0; j < W; ++j) vstore(dst + j * ldd, r[j]);
+#endif
+}
+
+// dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: whole W x W blocks by
+// transposeBlock, the edges element by element.
+static inline void transpose(const float* src, int64_t lds, int rows, int cols, float* dst, int64_t ldd) {
+  const int rb = rows / W * W, cb = cols / W * W;
+  for (int i = 0; i < rb; i += W)
+    for (int j = 0; j < cb; j += W) transposeBlock(src + i * lds + j, lds, dst + j * ldd + i, ldd);
+  for (int i = 0; i < rows; ++i)
+    for (int j = i < rb ? cb : 0; j < cols; ++j) dst[j * ldd + i] = src[i * lds + j];
+}
+
 // exp(x) in float32: Cody-Waite range reduction x = n ln2 + r, a degree-6
 // minimax polynomial for e^r (Cephes expf, ~1 ulp) and 2^n built in the
 // exponent bits. Inputs below -87.33 (including -inf: masked scores) give

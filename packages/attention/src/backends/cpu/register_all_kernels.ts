@@ -13,3 +13,5 @@ import './kernels/TesseraBlockSparseAttentionGrad';
 // --- linear attention ---
 import './kernels/TesseraLinearAttention'; // registers on every host-path backend (cpu, wasm, ...)
 import './kernels/TesseraLinearAttentionGrad';
+import './kernels/TesseraFeatureMap'; // registers on cpu and wasm
+import './kernels/TesseraFeatureMapGrad';

@@ -19,7 +19,7 @@ export const linearAttentionKernel: KernelFunc = ({ inputs, backend: anyBackend,
   const specs = forwardOutputSpecs(dims.B, dims.H, dims.Tq, dims.Dv);
   return runOnHost(backend, { q, k, v }, specs, (ins, outs) => {
     getEngine().linearForward(linearForwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array));
-  });
+  }, { overwrites: true }); // the engines' contract: outputs overwritten completely
 };
 
 export const linearAttentionConfig: Pick<KernelConfig, 'kernelName' | 'kernelFunc'> = {

@@ -19,7 +19,7 @@ export const linearAttentionGradKernel: KernelFunc = ({ inputs, backend: anyBack
   const specs = gradOutputSpecs(q.shape, k.shape, v.shape);
   return runOnHost(backend, { dy, q, k, v, out, den }, specs, (ins, outs) => {
     getEngine().linearBackward(linearBackwardArgs(dims, ins, a, outs[0] as Float32Array, outs[1] as Float32Array, outs[2] as Float32Array));
-  });
+  }, { overwrites: true }); // the engines' contract: outputs overwritten completely
 };
 
 export const linearAttentionGradConfig: Pick<KernelConfig, 'kernelName' | 'kernelFunc'> = {
