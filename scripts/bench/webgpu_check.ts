@@ -8,16 +8,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { attentionReference, flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
+import type { FlashDims } from '../../packages/attention/src/impl/flash_types';
 
-interface Case {
+interface Case extends FlashDims {
   name: string;
-  B: number;
-  H: number;
-  Hkv: number;
-  Tq: number;
-  Tk: number;
-  D: number;
-  Dv: number;
   opts: (b: number, Tq: number, Tk: number, H: number) => Record<string, unknown>;
 }
 

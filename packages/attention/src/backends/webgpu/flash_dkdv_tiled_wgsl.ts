@@ -23,7 +23,7 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
  */
 import { compiledFlags, FlashFlags, realDim } from './flash_wgsl';
-import { LANES, quadDotsWgsl, tileLoadWgsl, tiledPad } from './flash_tiled_wgsl';
+import { LANES, quadDotsWgsl, quadRowsStoreWgsl, tiledConstsWgsl, tiledMainWgsl, tileLoadWgsl, tiledPad } from './flash_tiled_wgsl';
 import { bindingsWgsl, keyUnitWgsl } from './wgsl_snippets';
 
 /** Keys per workgroup. */
@@ -82,31 +82,10 @@ export function flashDkdvTiledWgsl(f: FlashFlags, rD: number, rDV: number, NC: n
     )
     .join('\n      ');
   const store = (buf: string, off: string, R: string, n4: number, name: (e: number, r: number) => string, mul: string): string =>
-    range(4)
-      .map(
-        (r) => `if (j0 + i32(4u * tr + ${r}u) < i32(u.Tk)) {
-    let row = kl * u.Tk + u32(j0) + 4u * tr + ${r}u;
-    ${range(n4)
-      .map(
-        (e) => `for (var k = 0u; k < 4u; k++) {
-      let d = 4u * (tc + ${e}u * NC) + k;
-      if (d < ${R}) { ${buf}[${off} + row * ${R} + d] = ${name(e, r)}[k]${mul}; }
-    }`,
-      )
-      .join('\n    ')}
-  }`,
-      )
-      .join('\n  ');
+    quadRowsStoreWgsl({ first: 'j0', limit: 'i32(u.Tk)', row: 'kl * u.Tk', buf, off, R, n4, value: (e, r) => `${name(e, r)}[k]${mul}` });
   return `
 ${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DK', 'DVO'], vec4Io ? ['Q', 'K', 'V', 'DY'] : [])}
-const BK = ${DKV_TILED_BK}u;
-const BQ = ${BQ}u;
-const NC = ${NC}u;
-const NT = ${16 * NC}u;
-const D4 = ${DP / 4}u;
-const DV4 = ${DVP / 4}u;
-const SWD = ${Math.min(DP / 4, 8) - 1}u;
-const SWV = ${Math.min(DVP / 4, 8) - 1}u;
+${tiledConstsWgsl(NC, DP, DVP, { BK: DKV_TILED_BK, BQ })}
 var<workgroup> KS: array<vec4<f32>, ${(DKV_TILED_BK * DP) / 4}>;
 var<workgroup> VS: array<vec4<f32>, ${(DKV_TILED_BK * DVP) / 4}>;
 var<workgroup> QT: array<vec4<f32>, ${(BQ * DP) / 4}>;
@@ -114,13 +93,7 @@ var<workgroup> OT: array<vec4<f32>, ${(BQ * DVP) / 4}>;
 var<workgroup> PS: array<vec4<f32>, ${BQ * 16}>;
 var<workgroup> DS: array<vec4<f32>, ${BQ * 16}>;
 
-@compute @workgroup_size(${16 * NC})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  _ = arrayLength(&AUX);
-  ${keyUnitWgsl}
-  let tid = lid;
-  let tr = tid / NC;
-  let tc = tid % NC;
+${tiledMainWgsl(NC, keyUnitWgsl)}
   let j0 = i32(wg.x * BK);
   let j1 = min(j0 + i32(BK), i32(u.Tk));
   let kBase = u.o1 + kl * u.Tk * ${RD};

@@ -16,8 +16,8 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
 import { compiledFlags, FlashFlags, realDim } from './flash_wgsl';
-import { LANES, quadDotsWgsl, TILED_BR, tileLoadWgsl, tiledPad } from './flash_tiled_wgsl';
-import { bindingsWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
+import { LANES, quadDotsWgsl, quadRowsStoreWgsl, queryTileWgsl, TILED_BR, tiledConstsWgsl, tiledMainWgsl, tileLoadWgsl, tiledPad } from './flash_tiled_wgsl';
+import { bindingsWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 /** Keys per tile. */
 export const DQ_TILED_BC = 16;
@@ -70,32 +70,15 @@ export function flashDqTiledWgsl(f: FlashFlags, rD: number, rDV: number, NC: num
     .join('\n    ');
   return `
 ${bindingsWgsl(f, ['Q', 'K', 'V', 'DY', 'ST'], ['DQ'], vec4Io ? ['Q', 'K', 'V', 'DY'] : [])}
-const BR = ${TILED_BR}u;
-const BC = ${BC}u;
-const NC = ${NC}u;
-const NT = ${16 * NC}u;
-const D4 = ${DP / 4}u;
-const DV4 = ${DVP / 4}u;
-const SWD = ${Math.min(DP / 4, 8) - 1}u;
-const SWV = ${Math.min(DVP / 4, 8) - 1}u;
+${tiledConstsWgsl(NC, DP, DVP, { BR: TILED_BR, BC })}
 var<workgroup> QS: array<vec4<f32>, ${(TILED_BR * DP) / 4}>;
 var<workgroup> OS: array<vec4<f32>, ${(TILED_BR * DVP) / 4}>;
 var<workgroup> KS: array<vec4<f32>, ${(BC * DP) / 4}>;
 var<workgroup> VS: array<vec4<f32>, ${(BC * DVP) / 4}>;
 var<workgroup> DS: array<vec4<f32>, ${BC * 16}>;
 
-@compute @workgroup_size(${16 * NC})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  _ = arrayLength(&AUX);
-  ${queryUnitWgsl}
-  let tid = lid;
-  let tr = tid / NC;
-  let tc = tid % NC;
-  let i0 = i32(wg.x * BR);
-  let i1 = min(i0 + i32(BR), i32(u.Tq));
-  let kr = keyRange(i0, i1);
-  ${kvBasesWgsl(RD, RDV)}
-  let qBase = u.o0 + ul * u.Tq * ${RD};
+${tiledMainWgsl(NC, queryUnitWgsl)}
+  ${queryTileWgsl(RD, RDV)}
   let oBase = u.o3 + ul * u.Tq * ${RDV};
   // QS [BR x D4], OS [BR x DV4]: this tile's q and dO rows
   ${tileLoadWgsl('QS', 'Q', 'qBase', RD, TILED_BR, 'D4', 'i0', 'i32(u.Tq)', (x, cc) => `${x} * D4 + ${cc}`, { vec4Buf: vec4Io })}
@@ -130,20 +113,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
         .join('\n      ')}
     }
   }
-  ${range(4)
-    .map(
-      (r) => `if (i0 + i32(4u * tr + ${r}u) < i32(u.Tq)) {
-    let row = ul * u.Tq + u32(i0) + 4u * tr + ${r}u;
-    ${range(TQ4)
-      .map(
-        (e) => `for (var k = 0u; k < 4u; k++) {
-      let d = 4u * (tc + ${e}u * NC) + k;
-      if (d < ${RD}) { DQ[u.o5 + row * ${RD} + d] = ${dq(e, r)}[k] * u.scale; }
-    }`,
-      )
-      .join('\n    ')}
-  }`,
-    )
-    .join('\n  ')}
+  ${quadRowsStoreWgsl({ first: 'i0', limit: 'i32(u.Tq)', row: 'ul * u.Tq', buf: 'DQ', off: 'u.o5', R: RD, n4: TQ4, value: (e, r) => `${dq(e, r)}[k] * u.scale` })}
 }`;
 }

@@ -13,8 +13,8 @@
  * the chunk's element offsets of q, k, v, out, lse.
  */
 import { compiledFlags, enableSubgroups, FlashFlags, NEG, realDim } from './flash_wgsl';
-import { kIndex, LANES, pIndex, quadReduceAnyWgsl, TiledShape, tiledDeclsWgsl, tileLoadWgsl, tiledPad, tiledScoresWgsl } from './flash_tiled_wgsl';
-import { bindingsWgsl, kvBasesWgsl, queryUnitWgsl } from './wgsl_snippets';
+import { kIndex, LANES, pIndex, quadReduceAnyWgsl, quadRowsStoreWgsl, queryTileWgsl, TiledShape, tiledDeclsWgsl, tiledMainWgsl, tileLoadWgsl, tiledPad, tiledScoresWgsl } from './flash_tiled_wgsl';
+import { bindingsWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
@@ -75,18 +75,8 @@ ${tiledDeclsWgsl(shape, DP, DVP, !o.subgroups)}
 
 fn isNan4(x: vec4<f32>) -> vec4<bool> { return (bitcast<vec4<u32>>(x) & vec4<u32>(0x7fffffffu)) > vec4<u32>(0x7f800000u); }
 
-@compute @workgroup_size(${16 * shape.NC})
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  _ = arrayLength(&AUX);
-  ${queryUnitWgsl}
-  let tid = lid;
-  let tr = tid / NC;
-  let tc = tid % NC;
-  let i0 = i32(wg.x * BR);
-  let i1 = min(i0 + i32(BR), i32(u.Tq));
-  let kr = keyRange(i0, i1);
-  ${kvBasesWgsl(RD, RDV)}
-  let qBase = u.o0 + ul * u.Tq * ${RD};
+${tiledMainWgsl(shape.NC, queryUnitWgsl)}
+  ${queryTileWgsl(RD, RDV)}
   // QS [BR x D4]: query rows i0.. of this head, times scale
   ${tileLoadWgsl('QS', 'Q', 'qBase', RD, 64, 'D4', 'i0', 'i32(u.Tq)', (x, c) => `${x} * D4 + ${c}`, { mul: ' * u.scale', vec4Buf: o.vec4Io })}
   var m = vec4<f32>(${NEG});
@@ -126,25 +116,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   workgroupBarrier();
   ${quadReduceAnyWgsl('select(vec4<f32>(0.0), vec4<f32>(1.0), bad)', 'max', 'bads', shape.NC, o.subgroups)}
   let inv = select(vec4<f32>(0.0), vec4<f32>(1.0) / l, l > vec4<f32>(0.0));
-  ${range(4)
-    .map(
-      (r) => `{
-    let i = i0 + i32(4u * tr + ${r}u);
-    if (i < i32(u.Tq)) {
-      let row = ul * u.Tq + u32(i);
-      let isBad = bads.${LANES[r]} > 0.0;
-      ${es
-        .map(
-          (e) => `for (var k = 0u; k < 4u; k++) {
-        let d = 4u * (tc + ${e}u * NC) + k;
-        if (d < ${RDV}) { OUT[u.o3 + row * ${RDV} + d] = select(${acc(e, r)}[k] * inv.${LANES[r]}, u.nan, isBad); }
-      }`,
-        )
-        .join('\n      ')}
-      if (tc == 0u) { LSE[u.o4 + row] = select(select(u.negInf, m.${LANES[r]} + log(l.${LANES[r]}), l.${LANES[r]} > 0.0), u.nan, isBad); }
-    }
-  }`,
-    )
-    .join('\n  ')}
+  ${quadRowsStoreWgsl({
+    first: 'i0',
+    limit: 'i32(u.Tq)',
+    row: 'ul * u.Tq',
+    buf: 'OUT',
+    off: 'u.o3',
+    R: RDV,
+    n4: TD4,
+    value: (e, r) => `select(${acc(e, r)}[k] * inv.${LANES[r]}, u.nan, bads.${LANES[r]} > 0.0)`,
+    extra: (r) =>
+      `if (tc == 0u) { LSE[u.o4 + row] = select(select(u.negInf, m.${LANES[r]} + log(l.${LANES[r]}), l.${LANES[r]} > 0.0), u.nan, bads.${LANES[r]} > 0.0); }`,
+  })}
 }`;
 }

@@ -25,6 +25,7 @@
  * Head sizes are padded to 16, 32 or 64 (zeros past the real size); DVP must
  * give each column thread whole vec4s (DVP % (4 NC) == 0).
  */
+import { kvBasesWgsl } from './wgsl_snippets';
 
 /** A tile shape of the register-blocked programs. */
 export interface TiledShape {
@@ -35,6 +36,8 @@ export interface TiledShape {
 }
 
 export const TILED_BR = 64;
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Head size padded for the tiled programs: 16, 32 or 64; 0 when larger (the row-per-thread programs take it). */
 export const tiledPad = (d: number): number => (d <= 16 ? 16 : d <= 32 ? 32 : d <= 64 ? 64 : 0);
@@ -93,24 +96,82 @@ export function pickTiledShape(D: number, Dv: number, sharedBytes: number, subgr
   return TILED_SHAPES.find(fits) ?? null;
 }
 
-/** WGSL constants and workgroup arrays of a tiled program. */
+/**
+ * WGSL constants every tiled program declares: NC, NT = 16 NC, D4, DV4, the
+ * swizzle masks SWD / SWV of rows of D4 / DV4 vec4s, and the program's own
+ * tile sizes (`sizes`, e.g. { BR: 64, BC: 48 }).
+ */
+export function tiledConstsWgsl(NC: number, DP: number, DVP: number, sizes: Record<string, number>): string {
+  const all = { ...sizes, NC, NT: 16 * NC, D4: DP / 4, DV4: DVP / 4, SWD: Math.min(DP / 4, 8) - 1, SWV: Math.min(DVP / 4, 8) - 1 };
+  return Object.entries(all)
+    .map(([k, v]) => `const ${k} = ${v}u;`)
+    .join('\n');
+}
+
+/** The forward's constants and workgroup arrays. */
 export function tiledDeclsWgsl(s: TiledShape, DP: number, DVP: number, red: boolean): string {
-  const NT = 16 * s.NC;
-  return `const BR = ${TILED_BR}u;
-const BC = ${s.BC}u;
-const NC = ${s.NC}u;
-const NT = ${NT}u;
-const D4 = ${DP / 4}u;
-const DV4 = ${DVP / 4}u;
-const SW = ${Math.min(DP / 4, 8) - 1}u;
+  return `${tiledConstsWgsl(s.NC, DP, DVP, { BR: TILED_BR, BC: s.BC })}
 var<workgroup> QS: array<vec4<f32>, ${(TILED_BR * DP) / 4}>;
 var<workgroup> KP: array<vec4<f32>, ${(s.BC * Math.max(DP, TILED_BR)) / 4}>;
 var<workgroup> VS: array<vec4<f32>, ${(s.BC * DVP) / 4}>;
 ${red ? 'var<workgroup> RED: array<vec4<f32>, NT>;' : ''}`;
 }
 
+/**
+ * WGSL: the entry point of a tiled program up to its thread's (tr, tc), after
+ * `unit` (queryUnitWgsl or keyUnitWgsl).
+ */
+export const tiledMainWgsl = (NC: number, unit: string): string => `@compute @workgroup_size(${16 * NC})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  _ = arrayLength(&AUX);
+  ${unit}
+  let tid = lid;
+  let tr = tid / NC;
+  let tc = tid % NC;`;
+
+/** WGSL statements of a query-side tiled program: its rows [i0, i1), their key range `kr`, K/V and q bases. */
+export const queryTileWgsl = (RD: string, RDV: string): string => `let i0 = i32(wg.x * BR);
+  let i1 = min(i0 + i32(BR), i32(u.Tq));
+  let kr = keyRange(i0, i1);
+  ${kvBasesWgsl(RD, RDV)}
+  let qBase = u.o0 + ul * u.Tq * ${RD};`;
+
+/**
+ * WGSL statements writing the thread's 4 rows (first + 4tr + r, those below
+ * `limit`; buffer row `row(r)`) of `n4` 4-column groups tc + NC e, the columns
+ * below R: buf[off + row * R + d] = value(e, r, k). `extra(r)` adds statements per row.
+ */
+export function quadRowsStoreWgsl(o: {
+  first: string;
+  limit: string;
+  row: string;
+  buf: string;
+  off: string;
+  R: string;
+  n4: number;
+  value: (e: number, r: number) => string;
+  extra?: (r: number) => string;
+}): string {
+  return range(4)
+    .map(
+      (r) => `if (${o.first} + i32(4u * tr + ${r}u) < ${o.limit}) {
+    let row = ${o.row} + u32(${o.first}) + 4u * tr + ${r}u;
+    ${range(o.n4)
+      .map(
+        (e) => `for (var k = 0u; k < 4u; k++) {
+      let d = 4u * (tc + ${e}u * NC) + k;
+      if (d < ${o.R}) { ${o.buf}[${o.off} + row * ${o.R} + d] = ${o.value(e, r)}; }
+    }`,
+      )
+      .join('\n    ')}
+    ${o.extra ? o.extra(r) : ''}
+  }`,
+    )
+    .join('\n  ');
+}
+
 /** WGSL: element index of K's 4-float column d4 of key `key` in KP (swizzled). */
-export const kIndex = (key: string, d4: string): string => `(${key}) * D4 + ((${d4}) ^ ((${key}) & SW))`;
+export const kIndex = (key: string, d4: string): string => `(${key}) * D4 + ((${d4}) ^ ((${key}) & SWD))`;
 /** WGSL: element index of P^T's row quad tr of key `key` in KP (swizzled; BR/4 = 16 quads per key). */
 export const pIndex = (key: string, tr: string): string => `(${key}) * 16u + ((${tr}) ^ ((${key}) & 7u))`;
 
@@ -147,7 +208,6 @@ export function tileLoadWgsl(
     }`;
 }
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** Vector lanes by index. */
 export const LANES = ['x', 'y', 'z', 'w'];
 
