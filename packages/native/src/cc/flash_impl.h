@@ -5,6 +5,10 @@
 // so the online softmax runs down columns with one query per SIMD lane and no
 // operand ever needs a per-tile transpose: Q^T is packed once per query tile,
 // K, V, dO and Q rows are read in place.
+//
+// Scores live in base 2: Q^T is packed times scale * log2(e), so the softmax
+// exponentials are vexp2 (no range reduction multiply) and the lse leaves
+// the kernels as m ln 2 + ln l (natural units, as the contract says).
 
 
 
@@ -14,6 +18,8 @@ constexpr int BC = 64;  // keys per tile (rows of S^T)
 constexpr int KB = 256;  // keys per backward block (a multiple of BC)
 static_assert(BR % W == 0, "BR must be a multiple of the vector width");
 static const float kInf = std::numeric_limits<float>::infinity();
+constexpr float kLog2e = 1.4426950408889634f;
+constexpr float kLn2 = 0.6931471805599453f;
 
 // Thread-local scratch, grown on demand and kept: no per-call allocation once warm.
 static float* scratch(std::vector<float>& buf, size_t n) {
@@ -38,22 +44,27 @@ struct RowRange {
 };
 
 // An explicit element mask for one (query block, key block) pair of a
-// block-sparse layout: allowed(i, j) = p[(i - i0) * ld + (j - j0)].
+// block-sparse layout, key-major so that one key's flags for consecutive
+// queries (the SIMD lanes of S^T) are contiguous bytes:
+// allowed(i, j) = p[(j - j0) * ld + (i - i0)].
 struct Bitmap {
   const uint8_t* p;
   int64_t ld, i0, j0;
 };
 
-// Turns scaled products S^T[nj x BR] = K (scale Q)^T (keys j0.., queries
-// i0..i0+mi; the scale is folded into the packed Q^T) into final scores:
-// softcap, ALiBi, and -inf where masked. With F, also
-// writes d(score)/d(scale*q.k) = 1 - tanh^2 for the softcap backward (0 if masked).
+// Turns scaled products S^T[nj x BR] = K (scale log2e Q)^T (keys j0.., queries
+// i0..i0+mi; the scale is folded into the packed Q^T) into final scores in
+// base-2 units (natural score times log2 e): softcap, ALiBi, and -inf where
+// masked. With F, also writes d(score)/d(scale*q.k) = 1 - tanh^2 for the
+// softcap backward (0 if masked).
 static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j0, int64_t i0, int mi, int64_t b, int64_t h, bool interior,
                       const int32_t* segq, const Bitmap* bm) {
   const int64_t off = c.Tk - c.Tq;
-  const float slope = c.alibi ? c.alibi[h] : 0.0f;
+  const float slope = c.alibi ? c.alibi[h] * kLog2e : 0.0f;
+  const float cap = c.softcap * kLog2e;  // cap tanh(s / cap) in base-2 units
   const bool needMask = !interior && (c.causal || c.winL >= 0 || c.winR >= 0);
   if (!needMask && !c.alibi && !(c.softcap > 0.0f) && !c.keyMask && !segq && !bm) return;  // nothing to do: the common fast path
+  const bool perLane = needMask || c.alibi || c.softcap > 0.0f || segq;  // else only key mask / bitmap
   const vi lanes = iota();
   const vf ninf = vset(-kInf);
   for (int jr = 0; jr < nj; ++jr) {
@@ -68,11 +79,11 @@ static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j
       continue;
     }
     const int32_t sk = c.segK ? c.segK[b * c.Tk + j] : 0;
-    for (int x = 0; x < BR; x += W) {
+    for (int x = 0; x < BR && perLane; x += W) {
       vf s = vload(row + x);
       if (c.softcap > 0.0f) {
-        const vf t = vtanh(s * vset(1.0f / c.softcap));
-        s = t * vset(c.softcap);
+        const vf t = vtanh(s * vset(1.0f / cap));
+        s = t * vset(cap);
         if (frow) vstore(frow + x, vset(1.0f) - t * t);
       }
       // d = (i + Tk - Tq) - j for the lanes' queries i
@@ -89,10 +100,12 @@ static void scoreTile(const AttnCommon& c, float* S, float* F, int nj, int64_t j
       vstore(row + x, s);
     }
     if (bm) {
-      const uint8_t* bits = bm->p + (i0 - bm->i0) * bm->ld + (j - bm->j0);
-      for (int x = 0; x < mi; ++x)
-        if (!bits[x * bm->ld]) row[x] = -kInf;
-      for (int x = mi; x < BR; ++x) row[x] = -kInf;
+      const uint8_t* bits = bm->p + (j - bm->j0) * bm->ld + (i0 - bm->i0);  // this key's flags, one per lane
+      int x = 0;
+      for (; x + W <= mi; x += W) vstore(row + x, vloadU8(bits + x) != viset(0) ? vload(row + x) : ninf);
+      for (; x < mi; ++x)
+        if (!bits[x]) row[x] = -kInf;
+      for (; x < BR; ++x) row[x] = -kInf;
     }
   }
 }
@@ -104,13 +117,21 @@ static const int32_t* tileSegments(const AttnCommon& c, int32_t* buf, int64_t b,
   return buf;
 }
 
-// Packs rows [i0, i0+mi) of a [T x D] matrix, times `scale`, transposed into out[D x BR] (zero padded).
+// Packs rows [i0, i0+mi) of a [T x D] matrix, times `scale`, transposed into out[D x BR] (zero padded):
+// W x W blocks (W rows x W columns of src) transposed in registers; rows past mi read as zeros.
 static void packTransposed(const float* src, int64_t D, int mi, float* out, float scale = 1.0f) {
-  for (int64_t d = 0; d < D; ++d) {
-    float* o = out + d * BR;
-    for (int x = 0; x < mi; ++x) o[x] = src[x * D + d] * scale;
-    for (int x = mi; x < BR; ++x) o[x] = 0.0f;
-  }
+  const vf sc = vset(scale);
+  for (int x0 = 0; x0 < BR; x0 += W)
+    for (int64_t d0 = 0; d0 < D; d0 += W) {
+      const int nd = static_cast<int>(std::min<int64_t>(W, D - d0));
+      vf r[W];
+      for (int t = 0; t < W; ++t) {
+        const float* row = src + (x0 + t) * D + d0;
+        r[t] = x0 + t >= mi ? vset(0.0f) : nd == W ? vload(row) : vloadN(row, nd);
+      }
+      transposeW(r);  // r[t]: column d0 + t for the W rows x0..
+      for (int t = 0; t < nd; ++t) vstore(out + (d0 + t) * BR + x0, r[t] * sc);
+    }
 }
 
 // One query tile [i0, i0+mi) of one (b, h) in the forward pass: the online
@@ -134,7 +155,7 @@ struct ForwardTile {
     const int64_t kvh = h / (c.H / c.Hkv);
     kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
     vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
-    packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt, c.scale);
+    packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt, c.scale * kLog2e);
     segq = tileSegments(c, segBuf, b, i0, mi);
     O = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
     for (int64_t x = 0; x < mi * c.Dv; ++x) O[x] = 0.0f;
@@ -145,23 +166,27 @@ struct ForwardTile {
   void chunk(int64_t j0, int nj, bool interior, const Bitmap* bm) {
     gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
     scoreTile(c, S, nullptr, nj, j0, i0, mi, b, h, interior, segq, bm);
-    for (int x = 0; x < BR; x += W) {
-      vf mt = vset(-kInf);
-      for (int jr = 0; jr < nj; ++jr) mt = vmax(mt, vload(S + jr * BR + x));
-      const vf mold = vload(m + x);
-      const vf mnew = vmax(mold, mt);
-      const vf muse = mnew == vset(-kInf) ? vset(0.0f) : mnew;  // no key seen yet: keep P = 0
-      const vf al = vexp(mold - muse);
-      vf sum = vset(0.0f);
-      for (int jr = 0; jr < nj; ++jr) {
-        const vf p = vexp(vload(S + jr * BR + x) - muse);
-        vstore(S + jr * BR + x, p);
-        sum += p;
-      }
-      vstore(l + x, vload(l + x) * al + sum);
-      vstore(m + x, mnew);
-      vstore(alpha + x, al);
+    // Rows outer, the tile's NX lane vectors inner: NX independent max and sum
+    // chains instead of one serial chain per vector (latency-bound otherwise).
+    constexpr int NX = BR / W;
+    vf mt[NX], muse[NX], sum[NX];
+    for (int v = 0; v < NX; ++v) mt[v] = vset(-kInf), sum[v] = vset(0.0f);
+    for (int jr = 0; jr < nj; ++jr)
+      for (int v = 0; v < NX; ++v) mt[v] = vmax(mt[v], vload(S + jr * BR + v * W));
+    for (int v = 0; v < NX; ++v) {
+      const vf mold = vload(m + v * W);
+      const vf mnew = vmax(mold, mt[v]);
+      muse[v] = mnew == vset(-kInf) ? vset(0.0f) : mnew;  // no key seen yet: keep P = 0
+      vstore(alpha + v * W, vexp2(mold - muse[v]));
+      vstore(m + v * W, mnew);
     }
+    for (int jr = 0; jr < nj; ++jr)
+      for (int v = 0; v < NX; ++v) {
+        const vf p = vexp2(vload(S + jr * BR + v * W) - muse[v]);
+        vstore(S + jr * BR + v * W, p);
+        sum[v] += p;
+      }
+    for (int v = 0; v < NX; ++v) vstore(l + v * W, vload(l + v * W) * vload(alpha + v * W) + sum[v]);
     for (int x = 0; x < mi; ++x)
       if (alpha[x] != 1.0f)
         for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] *= alpha[x];
@@ -174,13 +199,13 @@ struct ForwardTile {
       const bool any = !(l[x] <= 0.0f);  // l == 0: no key seen; NaN (a NaN input) propagates
       const float inv = any ? 1.0f / l[x] : 0.0f;
       for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
-      if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] + std::log(l[x]) : -kInf;
+      if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] * kLn2 + std::log(l[x]) : -kInf;
     }
   }
 };
 
 // One query tile of one (b, h) in the backward pass: Q^T and dO^T packed,
-// delta = rowsum(dO * O) - dLse and lse per lane; `chunk` adds one key
+// delta = rowsum(dO * O) - dLse and lse (base 2) per lane; `chunk` adds one key
 // chunk's contribution to dQ (tile rows) and dK, dV (chunk rows).
 struct BackwardTile {
   const FlashBwdArgs& a;
@@ -197,7 +222,7 @@ struct BackwardTile {
   static void pack(const FlashBwdArgs& a, int64_t b, int64_t h, int64_t i0, int mi, float* qtOut, float* dotOut, float* rowsOut) {
     const AttnCommon& c = a.c;
     const int64_t row0 = (b * c.H + h) * c.Tq + i0;
-    packTransposed(a.q + row0 * c.D, c.D, mi, qtOut, c.scale);
+    packTransposed(a.q + row0 * c.D, c.D, mi, qtOut, c.scale * kLog2e);
     packTransposed(a.dout + row0 * c.Dv, c.Dv, mi, dotOut);
     for (int x = 0; x < BR; ++x) {
       float dl = 0.0f, ls = kInf;  // padded queries: lse = +inf makes P = 0
@@ -206,7 +231,7 @@ struct BackwardTile {
         const float* orow = a.o + (row0 + x) * c.Dv;
         for (int64_t e = 0; e < c.Dv; ++e) dl += dor[e] * orow[e];
         if (a.dlse) dl -= a.dlse[row0 + x];  // d lse / d s = P: folds into delta
-        ls = a.lse[row0 + x] == -kInf ? kInf : a.lse[row0 + x];  // row that saw no key: P = 0
+        ls = a.lse[row0 + x] == -kInf ? kInf : a.lse[row0 + x] * kLog2e;  // base 2, like the scores; row that saw no key: P = 0
       }
       rowsOut[x] = dl;
       rowsOut[BR + x] = ls;
@@ -237,7 +262,7 @@ struct BackwardTile {
     gemm(nj, BR, static_cast<int>(Dv), vb + j0 * Dv, Dv, 1, dot, BR, dP, BR, false);  // dP^T = V_j dO^T
     for (int jr = 0; jr < nj; ++jr) {
       for (int x = 0; x < BR; x += W) {
-        const vf p = vexp(vload(S + jr * BR + x) - vload(lseT + x));
+        const vf p = vexp2(vload(S + jr * BR + x) - vload(lseT + x));
         vf ds = p * (vload(dP + jr * BR + x) - vload(delta + x)) * vset(c.scale);
         if (F) ds *= vload(F + jr * BR + x);
         vstore(S + jr * BR + x, p);

@@ -28,6 +28,13 @@ static inline vi viload(const int32_t* p) {
   __builtin_memcpy(&r, p, sizeof r);
   return r;
 }
+// W bytes widened to W int lanes (0..255).
+typedef uint8_t vu8 __attribute__((vector_size(TESSERA_W)));
+static inline vi vloadU8(const uint8_t* p) {
+  vu8 r;
+  __builtin_memcpy(&r, p, sizeof r);
+  return __builtin_convertvector(r, vi);
+}
 // Broadcasts: element 0 shuffled to every lane, which GCC emits as one
 // vbroadcastss. (`vf{} + a` costs an extra add: 0 + a cannot be folded for
 // floats since -0 + 0 = +0; an element-wise loop is worse still.)
@@ -57,6 +64,33 @@ static inline vi iota() {
   return r;
 }
 
+// Transposes the W x W block held in r[0..W) (row t = r[t]) in place: log2 W
+// stages, the stage of half-width h swapping the off-diagonal h x h blocks of
+// every 2h x 2h block with two-source shuffles (W log2 W shuffles in all,
+// against W^2 scalar loads and stores).
+static inline void transposeW(vf* r) {
+#if defined(__clang__)
+  float t[W * W];
+  for (int i = 0; i < W; ++i)
+    for (int j = 0; j < W; ++j) t[j * W + i] = r[i][j];
+  for (int i = 0; i < W; ++i) r[i] = vload(t + i * W);
+#else
+  for (int h = W / 2; h >= 1; h /= 2) {
+    vi lo, hi;  // __builtin_shuffle(a, b, m): m[j] < W takes a[m[j]], else b[m[j] - W]
+    for (int j = 0; j < W; ++j) {
+      lo[j] = (j & h) ? W + j - h : j;
+      hi[j] = (j & h) ? W + j : j + h;
+    }
+    for (int i = 0; i < W; ++i)
+      if (!(i & h)) {
+        const vf a = r[i], b = r[i + h];
+        r[i] = __builtin_shuffle(a, b, lo);
+        r[i + h] = __builtin_shuffle(a, b, hi);
+      }
+  }
+#endif
+}
+
 // exp(x) in float32: Cody-Waite range reduction x = n ln2 + r, a degree-6
 // minimax polynomial for e^r (Cephes expf, ~1 ulp) and 2^n built in the
 // exponent bits. Inputs below -87.33 (including -inf: masked scores) give
@@ -79,6 +113,29 @@ static inline vf vexp(vf x) {
   const vf y = p * (r * r) + r + vset(1.0f);
   const vf res = (vf)((vi)y + (ni << 23));
   return dead ? vset(0.0f) : (x == x ? res : x);  // NaN in, NaN out
+}
+
+// 2^x in float32 for x <= 127: x = n + r (n = round(x), |r| <= 1/2), a
+// degree-5 minimax polynomial for 2^r (relative error 2e-7, fitted on
+// [-1/2, 1/2] with the constant term fixed at 1) and 2^n built in the exponent
+// bits and multiplied in, so a NaN x gives NaN without a separate test. x < -126
+// (including -inf: masked scores) gives exactly 0; larger x are clamped to 127.
+// About 12 vector operations against vexp's 20: the softmax kernels work in
+// base 2 (scores pre-multiplied by log2 e), which needs no Cody-Waite
+// reduction.
+static inline vf vexp2(vf x) {
+  x = vset(127.0f) < x ? vset(127.0f) : x;  // one vminps; NaN compares false and stays
+  const vf magic = vset(12582912.0f + 127.0f);  // 1.5 * 2^23 + 127: x + magic rounds x to an integer n, whose n + 127 lands in the low mantissa bits
+  const vf t = x + magic;
+  const vf r = x - (t - magic);
+  vf p = vset(1.326472731307149e-3f);
+  p = p * r + vset(9.671512991189957e-3f);
+  p = p * r + vset(5.550733581185341e-2f);
+  p = p * r + vset(2.4022242426872253e-1f);
+  p = p * r + vset(6.931470036506653e-1f);
+  p = p * r + vset(1.0f);
+  const vf scale = (vf)((vi)t << 23);  // (n + 127) << 23 = 2^n (the magic's own bits shift out)
+  return x < vset(-126.0f) ? vset(0.0f) : p * scale;
 }
 
 // tanh(x) = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}): absolute error ~1e-7.
