@@ -28,12 +28,19 @@ static inline vi viload(const int32_t* p) {
   __builtin_memcpy(&r, p, sizeof r);
   return r;
 }
-// W bytes widened to W int lanes (0..255).
-typedef uint8_t vu8 __attribute__((vector_size(TESSERA_W)));
+// W bytes widened to W int lanes (0..255): one vpmovzxbd where the ISA has it
+// (GCC 12 turns the portable __builtin_convertvector of a byte vector into
+// ~40 scalar extracts and inserts).
 static inline vi vloadU8(const uint8_t* p) {
-  vu8 r;
-  __builtin_memcpy(&r, p, sizeof r);
-  return __builtin_convertvector(r, vi);
+#if defined(__AVX512F__) && TESSERA_W == 16
+  return (vi)_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+#elif defined(__AVX2__) && TESSERA_W == 8
+  return (vi)_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+#else
+  vi r;
+  for (int i = 0; i < W; ++i) r[i] = p[i];
+  return r;
+#endif
 }
 // Broadcasts: element 0 shuffled to every lane, which GCC emits as one
 // vbroadcastss. (`vf{} + a` costs an extra add: 0 + a cannot be folded for
@@ -75,12 +82,16 @@ static inline void transposeW(vf* r) {
     for (int j = 0; j < W; ++j) t[j * W + i] = r[i][j];
   for (int i = 0; i < W; ++i) r[i] = vload(t + i * W);
 #else
+  // Fully unrolled, so r stays in registers and the masks are constants.
+#pragma GCC unroll 8
   for (int h = W / 2; h >= 1; h /= 2) {
     vi lo, hi;  // __builtin_shuffle(a, b, m): m[j] < W takes a[m[j]], else b[m[j] - W]
+#pragma GCC unroll 16
     for (int j = 0; j < W; ++j) {
       lo[j] = (j & h) ? W + j - h : j;
       hi[j] = (j & h) ? W + j : j + h;
     }
+#pragma GCC unroll 16
     for (int i = 0; i < W; ++i)
       if (!(i & h)) {
         const vf a = r[i], b = r[i + h];
