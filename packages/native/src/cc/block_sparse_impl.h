@@ -21,20 +21,45 @@ static void forEachChunk(const BlockLayout& L, const AttnCommon& c, int64_t r, i
   }
 }
 
-// Tasks over (b, h, query block, sub-tile of BR rows); each owns its output rows.
+// Tasks over (b, h, run of SPARSE_TG consecutive query tiles of BR rows, a
+// query block being ceil(bs / BR) tiles); each owns its output rows. A run
+// keeps neighbouring tiles, which share key blocks in most layouts, on one
+// core, and lets it prefetch the next tile's Q rows while the current tile
+// computes (a tile sees only a few key blocks, so waiting for its Q from DRAM
+// at the start was ~7% of the time).
+constexpr int SPARSE_TG = 8;
+
 static void blockSparseForward(const BlockSparseFwdArgs& a) {
   const AttnCommon& c = a.f.c;
   const BlockLayout& L = a.layout;
-  const int64_t nsub = (L.bs + BR - 1) / BR;
-  parallelFor(c.B * c.H * L.nQ * nsub, [&](int64_t t) {
-    const int64_t st = t % nsub, qb = (t / nsub) % L.nQ, bh = t / (nsub * L.nQ);
+  const int64_t nsub = (L.bs + BR - 1) / BR, nt = L.nQ * nsub, ng = (nt + SPARSE_TG - 1) / SPARSE_TG;
+  // Rows [i0, iEnd) of query tile ti (empty past Tq).
+  auto rows = [&](int64_t ti, int64_t& i0, int64_t& iEnd) {
+    const int64_t qb = ti / nsub;
+    i0 = qb * L.bs + (ti % nsub) * BR;
+    iEnd = std::min<int64_t>(std::min<int64_t>(c.Tq, (qb + 1) * L.bs), i0 + BR);
+  };
+  parallelFor(c.B * c.H * ng, [&](int64_t t) {
+    const int64_t g = t % ng, bh = t / ng;
     const int64_t b = bh / c.H, h = bh % c.H;
-    const int64_t i0 = qb * L.bs + st * BR, iEnd = std::min<int64_t>(c.Tq, (qb + 1) * L.bs);
-    if (i0 >= iEnd) return;
-    thread_local std::vector<float> qtBuf;
-    ForwardTile tile(a.f, b, h, i0, static_cast<int>(std::min<int64_t>(BR, iEnd - i0)), scratch(qtBuf, c.D * BR));
-    forEachChunk(L, c, layoutRow(L, b, h, qb), qb, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
-    tile.finish();
+    const float* qbh = a.f.q + bh * c.Tq * c.D;
+    thread_local std::vector<float> qtBuf, oBuf;
+    float* qt = scratch(qtBuf, c.D * BR);
+    float* ob = scratch(oBuf, BR * c.Dv);
+    const int64_t tEnd = std::min(nt, (g + 1) * SPARSE_TG);
+    for (int64_t ti = g * SPARSE_TG; ti < tEnd; ++ti) {
+      int64_t i0, iEnd;
+      rows(ti, i0, iEnd);
+      if (i0 >= iEnd) continue;
+      ForwardTile tile(a.f, b, h, i0, static_cast<int>(iEnd - i0), qt, ob);
+      if (ti + 1 < tEnd) {
+        int64_t n0, n1;
+        rows(ti + 1, n0, n1);
+        for (int64_t x = n0 * c.D; x < n1 * c.D; x += 64 / sizeof(float)) __builtin_prefetch(qbh + x);
+      }
+      forEachChunk(L, c, layoutRow(L, b, h, i0 / L.bs), i0 / L.bs, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
+      tile.finish();
+    }
   });
 }
 

@@ -15,6 +15,7 @@
 
 constexpr int BR = 64;  // queries per tile (columns of S^T), a multiple of W
 constexpr int BC = 64;  // keys per tile (rows of S^T)
+constexpr int BCF = 128;  // keys per dense forward chunk: halves the per-chunk GEMM call and O load/store overhead (S^T is 32 KB)
 constexpr int KB = 256;  // keys per backward block (a multiple of BC)
 static_assert(BR % W == 0, "BR must be a multiple of the vector width");
 static const float kInf = std::numeric_limits<float>::infinity();
@@ -125,12 +126,15 @@ static void packTransposed(const float* src, int64_t D, int mi, float* out, floa
     for (int64_t d0 = 0; d0 < D; d0 += W) {
       const int nd = static_cast<int>(std::min<int64_t>(W, D - d0));
       vf r[W];
+#pragma GCC unroll 16
       for (int t = 0; t < W; ++t) {
         const float* row = src + (x0 + t) * D + d0;
         r[t] = x0 + t >= mi ? vset(0.0f) : nd == W ? vload(row) : vloadN(row, nd);
       }
       transposeW(r);  // r[t]: column d0 + t for the W rows x0..
-      for (int t = 0; t < nd; ++t) vstore(out + (d0 + t) * BR + x0, r[t] * sc);
+#pragma GCC unroll 16
+      for (int t = 0; t < W; ++t)
+        if (t < nd) vstore(out + (d0 + t) * BR + x0, r[t] * sc);
     }
 }
 
@@ -141,28 +145,33 @@ struct ForwardTile {
   const AttnCommon& c;
   int64_t b, h, i0;
   int mi;
-  float *qt, *S, *O;
+  float *qt, *S, *O, *out;
   const float *kb, *vb;
   const int32_t* segq;
   alignas(64) float m[BR], l[BR], alpha[BR];
   alignas(64) int32_t segBuf[BR];
 
-  // qtMem: this tile's own [D x BR] buffer (tiles of one task are alive together).
-  ForwardTile(const FlashFwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, float* qtMem) : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_) {
+  // qtMem, oMem: this tile's own [D x BR] and [BR x Dv] buffers (tiles of one
+  // task are alive together). O accumulates in oMem, which stays in cache from
+  // tile to tile, and reaches the output once, in finish(): the output rows are
+  // written, never zeroed and read back (their first touch missed to DRAM).
+  ForwardTile(const FlashFwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, float* qtMem, float* oMem)
+      : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_) {
     thread_local std::vector<float> sBuf;
     qt = qtMem;
-    S = scratch(sBuf, BC * BR);
+    S = scratch(sBuf, BCF * BR);
     const int64_t kvh = h / (c.H / c.Hkv);
     kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
     vb = a.v + (b * c.Hkv + kvh) * c.Tk * c.Dv;
     packTransposed(a.q + ((b * c.H + h) * c.Tq + i0) * c.D, c.D, mi, qt, c.scale * kLog2e);
     segq = tileSegments(c, segBuf, b, i0, mi);
-    O = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
+    out = a.out + ((b * c.H + h) * c.Tq + i0) * c.Dv;
+    O = oMem;
     for (int64_t x = 0; x < mi * c.Dv; ++x) O[x] = 0.0f;
     for (int x = 0; x < BR; ++x) m[x] = -kInf, l[x] = 0.0f;
   }
 
-  // Keys [j0, j0+nj), nj <= BC.
+  // Keys [j0, j0+nj), nj <= BCF.
   void chunk(int64_t j0, int nj, bool interior, const Bitmap* bm) {
     gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
     scoreTile(c, S, nullptr, nj, j0, i0, mi, b, h, interior, segq, bm);
@@ -198,7 +207,7 @@ struct ForwardTile {
     for (int x = 0; x < mi; ++x) {
       const bool any = !(l[x] <= 0.0f);  // l == 0: no key seen; NaN (a NaN input) propagates
       const float inv = any ? 1.0f / l[x] : 0.0f;
-      for (int64_t e = 0; e < c.Dv; ++e) O[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
+      for (int64_t e = 0; e < c.Dv; ++e) out[x * c.Dv + e] = any ? O[x * c.Dv + e] * inv : 0.0f;
       if (a.lse) a.lse[(b * c.H + h) * c.Tq + i0 + x] = any ? m[x] * kLn2 + std::log(l[x]) : -kInf;
     }
   }
@@ -284,8 +293,9 @@ constexpr int QG = 4;
 
 static void flashForwardTiles(const FlashFwdArgs& a, int64_t b, int64_t h, int64_t i0, int ntiles) {
   const AttnCommon& c = a.c;
-  thread_local std::vector<float> qtBuf;
+  thread_local std::vector<float> qtBuf, oBuf;
   float* qts = scratch(qtBuf, QG * c.D * BR);
+  float* os = scratch(oBuf, QG * BR * c.Dv);
   alignas(64) unsigned char mem[QG][sizeof(ForwardTile)];
   ForwardTile* t[QG];
   const RowRange rr{c};
@@ -293,12 +303,12 @@ static void flashForwardTiles(const FlashFwdArgs& a, int64_t b, int64_t h, int64
   for (int x = 0; x < ntiles; ++x) {
     const int64_t s0 = i0 + x * BR;
     const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - s0));
-    t[x] = new (mem[x]) ForwardTile(a, b, h, s0, mi, qts + x * c.D * BR);
+    t[x] = new (mem[x]) ForwardTile(a, b, h, s0, mi, qts + x * c.D * BR, os + x * BR * c.Dv);
     jlo = std::min(jlo, rr.lo(s0));
     jhi = std::max(jhi, rr.hi(s0 + mi - 1));
   }
-  for (int64_t j0 = jlo; j0 <= jhi; j0 += BC) {
-    const int nj = static_cast<int>(std::min<int64_t>(BC, jhi + 1 - j0));
+  for (int64_t j0 = jlo; j0 <= jhi; j0 += BCF) {
+    const int nj = static_cast<int>(std::min<int64_t>(BCF, jhi + 1 - j0));
     for (int x = 0; x < ntiles; ++x) {
       const int64_t s0 = t[x]->i0, s1 = s0 + t[x]->mi - 1;
       if (j0 > rr.hi(s1) || j0 + nj - 1 < rr.lo(s0)) continue;  // this tile sees none of these keys
