@@ -13,8 +13,9 @@ static int64_t layoutRow(const BlockLayout& L, int64_t b, int64_t h, int64_t qb)
 // Calls fn(j0, nj, bitmap-or-null) for every key chunk of layout row r:
 // partial blocks in chunks of <= BC keys with their bitmap; fully visible
 // blocks that continue each other's key range (a window's middle blocks)
-// merged into chunks of <= maxKeys, so the forward's PV GEMM runs with a
-// longer K (fewer micro-kernel calls and O loads/stores per FLOP).
+// merged into chunks of <= maxKeys, so the forward's PV GEMM and the
+// backward's dQ GEMM run with a longer K (fewer micro-kernel calls and O / dQ
+// loads/stores per FLOP; the k order of every sum is unchanged).
 template <typename Fn>
 static void forEachChunk(const BlockLayout& L, const AttnCommon& c, int64_t r, int64_t qb, int64_t maxKeys, Fn fn) {
   for (int32_t e = L.rowPtr[r]; e < L.rowPtr[r + 1]; ++e) {
@@ -122,7 +123,7 @@ static void blockSparseBackward(const BlockSparseBwdArgs& a) {
           const int mi = static_cast<int>(std::min<int64_t>(BR, std::min<int64_t>(c.Tq, (qb + 1) * L.bs) - i0));
           BackwardTile::pack(a.f, b, h, i0, mi, qt, dot, rows);
           BackwardTile tile(a.f, b, h, i0, mi, qt, dot, rows, segBuf);
-          forEachChunk(L, c, layoutRow(L, b, h, qb), qb, BC, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
+          forEachChunk(L, c, layoutRow(L, b, h, qb), qb, BCF, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
         }
     }
   });

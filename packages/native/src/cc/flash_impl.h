@@ -15,8 +15,8 @@
 
 constexpr int BR = 64;  // queries per tile (columns of S^T), a multiple of W
 constexpr int BC = 64;  // keys per tile (rows of S^T)
-constexpr int BCF = 128;  // keys per dense forward chunk: halves the per-chunk GEMM call and O load/store overhead (S^T is 32 KB)
-constexpr int KB = 256;  // keys per backward block (a multiple of BC)
+constexpr int BCF = 128;  // keys per dense chunk: halves the per-call setup and O / dQ load/store per FLOP of the K = keys GEMMs (S^T is 32 KB)
+constexpr int KB = 256;  // keys per backward block (a multiple of BCF)
 static_assert(BR % W == 0, "BR must be a multiple of the vector width");
 static const float kInf = std::numeric_limits<float>::infinity();
 constexpr float kLog2e = 1.4426950408889634f;
@@ -263,9 +263,9 @@ struct BackwardTile {
   BackwardTile(const FlashBwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, const float* qt_, const float* dot_, const float* rows, int32_t* segBuf)
       : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_), qt(qt_), dot(dot_), delta(rows), lseT(rows + BR) {
     thread_local std::vector<float> sBuf, fBuf, dpBuf;
-    S = scratch(sBuf, BC * BR);
-    F = c.softcap > 0.0f ? scratch(fBuf, BC * BR) : nullptr;
-    dP = scratch(dpBuf, BC * BR);
+    S = scratch(sBuf, BCF * BR);
+    F = c.softcap > 0.0f ? scratch(fBuf, BCF * BR) : nullptr;
+    dP = scratch(dpBuf, BCF * BR);
     row0 = (b * c.H + h) * c.Tq + i0;
     const int64_t kvh = h / (c.H / c.Hkv);
     kb = a.k + (b * c.Hkv + kvh) * c.Tk * c.D;
@@ -374,8 +374,8 @@ static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh) {
         const int mi = static_cast<int>(std::min<int64_t>(BR, c.Tq - i0));
         if (jb > rr.hi(i0 + mi - 1) || jbEnd - 1 < rr.lo(i0)) continue;  // this tile sees none of the block
         BackwardTile t(a, b, kvh * G + g, i0, mi, qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR, segBuf);
-        for (int64_t j0 = jb; j0 < jbEnd; j0 += BC) {
-          const int nj = static_cast<int>(std::min<int64_t>(BC, jbEnd - j0));
+        for (int64_t j0 = jb; j0 < jbEnd; j0 += BCF) {  // dQ's GEMM accumulates in the same k order as with BC chunks: identical results
+          const int nj = static_cast<int>(std::min<int64_t>(BCF, jbEnd - j0));
           if (j0 > rr.hi(i0 + mi - 1) || j0 + nj - 1 < rr.lo(i0)) continue;
           t.chunk(j0, nj, j0 + nj - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1), nullptr);
         }
