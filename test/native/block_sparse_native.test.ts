@@ -81,6 +81,22 @@ describe('native block-sparse attention', () => {
     }
   });
 
+  // Partial-block bitmaps are read a SIMD vector at a time with per-ISA code (simd.h vloadU8).
+  it.each(native.ISAS.map((isa) => [isa]))('the %s variant matches the TypeScript engine on partial blocks', (isa) => {
+    if (!native.setIsa(isa)) return expect(isa).not.toBe('generic'); // this CPU lacks it; generic always exists
+    const [, make, dims] = CASES[0];
+    const mask = make();
+    try {
+      const a = args(dims, mask, 7);
+      const nat = run(native, a, 8);
+      const ts = run(TYPESCRIPT_ENGINE, a, 8);
+      ['out', 'lse', 'dq', 'dk', 'dv'].forEach((name, i) => expectClose(nat[i], ts[i], { atol: 2e-5, rtol: 1e-4 }, `${isa} ${name}`));
+    } finally {
+      native.setIsa(native.ISAS.find((i) => native.setIsa(i))!);
+      mask.dispose();
+    }
+  });
+
   it('is bit-identical on 1 and 2 threads', () => {
     const [, make, dims] = CASES[0];
     const mask = make();

@@ -38,7 +38,11 @@ interface Bitmaps {
 }
 const cache = new WeakMap<BlockSparseLayout, Bitmaps>();
 
-/** One bs x bs bitmap per partial entry (rows: queries of the block, columns: keys); -1 for full entries. */
+/**
+ * One bs x bs bitmap per partial entry, key-major (rows: keys of the block,
+ * columns: queries: the kernels read one key's flags for consecutive queries,
+ * their SIMD lanes, as contiguous bytes); -1 for full entries.
+ */
 function bitmaps(L: BlockSparseLayout, Tq: number, Tk: number): Bitmaps {
   const hit = cache.get(L);
   if (hit && hit.Tq === Tq && hit.Tk === Tk) return hit;
@@ -58,7 +62,7 @@ function bitmaps(L: BlockSparseLayout, Tq: number, Tk: number): Bitmaps {
       const i0 = qb * bs;
       const j0 = L.colIdx[e] * bs;
       for (let i = i0; i < Math.min(Tq, i0 + bs); i++)
-        for (let j = j0; j < Math.min(Tk, j0 + bs); j++) bits[bitsOff[e] + (i - i0) * bs + (j - j0)] = L.predicate(b, h, i, j) ? 1 : 0;
+        for (let j = j0; j < Math.min(Tk, j0 + bs); j++) bits[bitsOff[e] + (j - j0) * bs + (i - i0)] = L.predicate(b, h, i, j) ? 1 : 0;
     }
   }
   const out = { Tq, Tk, bitsOff, bits };

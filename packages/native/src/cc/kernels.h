@@ -37,8 +37,9 @@ struct FlashBwdArgs {
 // A block-sparse layout (a BlockMask's CSR): row r = (b * H + h) * nQ + qb
 // (b, h taken 0 when the layout's B or H is 1) lists key blocks
 // colIdx[rowPtr[r] .. rowPtr[r+1]); bitsOff[e] >= 0 points at a bs x bs
-// element bitmap (rows: queries of the block, columns: keys) for a partial
-// block, -1 for a block that is entirely visible.
+// element bitmap (rows: keys of the block, columns: queries, so that a key's
+// flags for consecutive queries, the SIMD lanes, are contiguous) for a
+// partial block, -1 for a block that is entirely visible.
 struct BlockLayout {
   int64_t bs, B, H, nQ;
   const int32_t* rowPtr;

@@ -11,6 +11,7 @@
 #include "thread_pool.h"
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>  // at global scope: simd.h (included in a namespace below) uses a few intrinsics
 #pragma GCC target("avx2,fma,bmi2")
 #define TESSERA_W 8
 #define TESSERA_MR 6

@@ -28,6 +28,20 @@ static inline vi viload(const int32_t* p) {
   __builtin_memcpy(&r, p, sizeof r);
   return r;
 }
+// W bytes widened to W int lanes (0..255): one vpmovzxbd where the ISA has it
+// (GCC 12 turns the portable __builtin_convertvector of a byte vector into
+// ~40 scalar extracts and inserts).
+static inline vi vloadU8(const uint8_t* p) {
+#if defined(__AVX512F__) && TESSERA_W == 16
+  return (vi)_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+#elif defined(__AVX2__) && TESSERA_W == 8
+  return (vi)_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+#else
+  vi r;
+  for (int i = 0; i < W; ++i) r[i] = p[i];
+  return r;
+#endif
+}
 // Broadcasts: element 0 shuffled to every lane, which GCC emits as one
 // vbroadcastss. (`vf{} + a` costs an extra add: 0 + a cannot be folded for
 // floats since -0 + 0 = +0; an element-wise loop is worse still.)
@@ -85,40 +99,46 @@ static inline float vdot(const float* x, const float* y, int64_t n) {
   return s;
 }
 
-// dst[j * ldd + i] = src[i * lds + j] for a W x W block: log2(W) rounds of swapping the
-// off-diagonal h x h sub-blocks of each 2h x 2h block (h = W/2, ..., 1), each round W two-vector
-// permutes (vpermt2ps on AVX-512) instead of W * W scalar stores. Fully unrolled, so the rows
-// stay in registers and the permute masks are constants.
-static inline void transposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
+// Transposes the W x W block held in r[0..W) (row t = r[t]) in place: log2 W
+// stages, the stage of half-width h swapping the off-diagonal h x h blocks of
+// every 2h x 2h block with two-source shuffles (W log2 W shuffles in all,
+// against W^2 scalar loads and stores).
+static inline void transposeW(vf* r) {
 #if defined(__clang__)
+  float t[W * W];
   for (int i = 0; i < W; ++i)
-    for (int j = 0; j < W; ++j) dst[j * ldd + i] = src[i * lds + j];
+    for (int j = 0; j < W; ++j) t[j * W + i] = r[i][j];
+  for (int i = 0; i < W; ++i) r[i] = vload(t + i * W);
 #else
-  constexpr int kRounds = W == 16 ? 4 : W == 8 ? 3 : W == 4 ? 2 : W == 2 ? 1 : 0;
-  static_assert((1 << kRounds) == W, "W must be a power of two <= 16");
+  // Fully unrolled, so r stays in registers and the masks are constants.
+#pragma GCC unroll 8
+  for (int h = W / 2; h >= 1; h /= 2) {
+    vi lo, hi;  // __builtin_shuffle(a, b, m): m[j] < W takes a[m[j]], else b[m[j] - W]
+#pragma GCC unroll 16
+    for (int j = 0; j < W; ++j) {
+      lo[j] = (j & h) ? W + j - h : j;
+      hi[j] = (j & h) ? W + j : j + h;
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < W; ++i)
+      if (!(i & h)) {
+        const vf a = r[i], b = r[i + h];
+        r[i] = __builtin_shuffle(a, b, lo);
+        r[i + h] = __builtin_shuffle(a, b, hi);
+      }
+  }
+#endif
+}
+
+// dst[j * ldd + i] = src[i * lds + j] for a W x W block: the rows in registers,
+// transposed by transposeW.
+static inline void transposeBlock(const float* src, int64_t lds, float* dst, int64_t ldd) {
   vf r[W];
 #pragma GCC unroll 16
   for (int i = 0; i < W; ++i) r[i] = vload(src + i * lds);
-#pragma GCC unroll 4
-  for (int round = 0; round < kRounds; ++round) {
-    const int h = (W / 2) >> round;
-    vi lo, hi;  // lane l of a pair's upper row keeps l or takes l - h of the lower row; the lower row vice versa
-#pragma GCC unroll 16
-    for (int l = 0; l < W; ++l) {
-      lo[l] = (l & h) ? W + l - h : l;
-      hi[l] = (l & h) ? W + l : l + h;
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < W; ++i) {
-      if (i & h) continue;
-      const vf a = r[i], b = r[i + h];
-      r[i] = __builtin_shuffle(a, b, lo);
-      r[i + h] = __builtin_shuffle(a, b, hi);
-    }
-  }
+  transposeW(r);
 #pragma GCC unroll 16
   for (int j = 0; j < W; ++j) vstore(dst + j * ldd, r[j]);
-#endif
 }
 
 // dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols: whole W x W blocks by
@@ -153,6 +173,29 @@ static inline vf vexp(vf x) {
   const vf y = p * (r * r) + r + vset(1.0f);
   const vf res = (vf)((vi)y + (ni << 23));
   return dead ? vset(0.0f) : (x == x ? res : x);  // NaN in, NaN out
+}
+
+// 2^x in float32 for x <= 127: x = n + r (n = round(x), |r| <= 1/2), a
+// degree-5 minimax polynomial for 2^r (relative error 2e-7, fitted on
+// [-1/2, 1/2] with the constant term fixed at 1) and 2^n built in the exponent
+// bits and multiplied in, so a NaN x gives NaN without a separate test. x < -126
+// (including -inf: masked scores) gives exactly 0; larger x are clamped to 127.
+// About 12 vector operations against vexp's 20: the softmax kernels work in
+// base 2 (scores pre-multiplied by log2 e), which needs no Cody-Waite
+// reduction.
+static inline vf vexp2(vf x) {
+  x = vset(127.0f) < x ? vset(127.0f) : x;  // one vminps; NaN compares false and stays
+  const vf magic = vset(12582912.0f + 127.0f);  // 1.5 * 2^23 + 127: x + magic rounds x to an integer n, whose n + 127 lands in the low mantissa bits
+  const vf t = x + magic;
+  const vf r = x - (t - magic);
+  vf p = vset(1.326472731307149e-3f);
+  p = p * r + vset(9.671512991189957e-3f);
+  p = p * r + vset(5.550733581185341e-2f);
+  p = p * r + vset(2.4022242426872253e-1f);
+  p = p * r + vset(6.931470036506653e-1f);
+  p = p * r + vset(1.0f);
+  const vf scale = (vf)((vi)t << 23);  // (n + 127) << 23 = 2^n (the magic's own bits shift out)
+  return x < vset(-126.0f) ? vset(0.0f) : p * scale;
 }
 
 // tanh(x) = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}): absolute error ~1e-7.
@@ -233,8 +276,13 @@ static void gemm(int M, int N, int K, const float* A, int64_t sr, int64_t sk, co
     const int nv = rem >= NV * W ? NV : (rem + W - 1) / W;
     const int tail = rem - (nv - 1) * W;
     const int isTail = tail < W ? 1 : 0;
-    for (int m0 = 0; m0 < M; m0 += MR) {
-      const int mr = M - m0 < MR ? M - m0 : MR;
+    for (int m0 = 0, mr; m0 < M; m0 += mr) {
+      mr = M - m0 < MR ? M - m0 : MR;
+      // A last block of 1 or 2 rows (M = 128 = 21 x 6 + 2) runs at a fraction
+      // of the FMA rate: split the last MR + rest rows into two middling
+      // blocks instead (each C element's sum is unchanged).
+      const int rest = M - m0 - mr;
+      if (rest > 0 && rest < MR / 2) mr = (MR + rest + 1) / 2;
       kMicro.fn[mr][nv][isTail](K, A + m0 * sr, sr, sk, B + n0, ldb, C + m0 * ldc + n0, ldc, isTail ? tail : W, acc);
     }
   }
