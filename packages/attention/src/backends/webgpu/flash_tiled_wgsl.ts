@@ -62,8 +62,23 @@ export const TILED_SHAPES: TiledShape[] = [
   { NC: 8, BC: 16 },
 ];
 
-/** Test/bench hook: force a tile shape (or `null` to force the row-per-thread programs). */
-export const tiledOverrides: { shape?: TiledShape | null } = {};
+/**
+ * Test/bench hooks: force a forward tile shape (or `null` to force the row-per-thread
+ * programs everywhere); `backward` forces the register-blocked backward programs on
+ * (true) or off (false) where their tiles fit, whatever the adapter.
+ */
+export const tiledOverrides: { shape?: TiledShape | null; backward?: boolean } = {};
+
+/**
+ * Whether the register-blocked backward programs (dQ, dK/dV) run by default on this
+ * adapter: not on a CPU rasterizer (lavapipe), where LLVM takes 8-30 s and 1-2.5 GB of
+ * memory to compile each of them (measured: a jest worker reached 22 GB compiling the
+ * WebGPU suites' pipelines cold), for no speed that matters there.
+ */
+export function tiledBackwardOn(software: boolean): boolean {
+  if (forcedShape() === null) return false;
+  return tiledOverrides.backward ?? !software;
+}
 
 /**
  * TESSERA_WEBGPU_TILE (Node only; for benchmarking): `NCxBC` (e.g. `16x48`) forces that

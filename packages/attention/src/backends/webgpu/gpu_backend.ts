@@ -51,6 +51,12 @@ const dummies = new WeakMap<GPUDeviceT, GPUBufferT>();
  */
 export const webgpuOverrides: { subgroups?: boolean; maxBinding?: number } = {};
 
+/** Mesa's lavapipe/llvmpipe (Dawn reports vendor 'mesa', architecture 'software'). */
+export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; description?: string } | undefined): boolean {
+  if (!info) return false;
+  return info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(info.description ?? '');
+}
+
 /** Device limits Tessera plans with. */
 export function limitsOf(b: WebGpuBackend): {
   maxBinding: number;
@@ -61,6 +67,8 @@ export function limitsOf(b: WebGpuBackend): {
   subgroups: boolean;
   /** The device's smallest subgroup size (0 when unknown or without subgroups). */
   subgroupMin: number;
+  /** A CPU rasterizer (Mesa's lavapipe/llvmpipe) rather than a GPU. */
+  software: boolean;
 } {
   const l = b.device.limits;
   const subgroups = b.device.features.has('subgroups') && webgpuOverrides.subgroups !== false;
@@ -72,6 +80,7 @@ export function limitsOf(b: WebGpuBackend): {
     sharedBytes: l.maxComputeWorkgroupStorageSize,
     subgroups,
     subgroupMin: subgroups ? (b.device.adapterInfo?.subgroupMinSize ?? 0) : 0,
+    software: isSoftwareAdapter(b.device.adapterInfo),
   };
 }
 

@@ -15,7 +15,7 @@ import { dqTiledNC, flashDqTiledWgsl } from '../flash_dq_tiled_wgsl';
 import { checkGrid, flashCall, runBackward, tileRows } from '../flash_launch';
 import { flagKey, padDim } from '../flash_wgsl';
 import { limitsOf, WebGpuBackend } from '../gpu_backend';
-import { forcedShape, TILED_BR } from '../flash_tiled_wgsl';
+import { TILED_BR, tiledBackwardOn } from '../flash_tiled_wgsl';
 
 const WHERE = 'flashAttention gradient (webgpu)';
 
@@ -31,10 +31,10 @@ export const flashAttentionGradWebGpu: KernelFunc = ({ inputs, backend, attrs })
   checkGrid(WHERE, Math.ceil(Tq / DQ_BR), lim.maxGroups, 'query tiles');
   checkGrid(WHERE, Math.ceil(Tk / DKV_BK), lim.maxGroups, 'key tiles');
   // The register-blocked dQ and dK/dV programs for head sizes up to 64 when their tiles fit
-  // (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts); a forced 'row' shape (forcedShape) selects the row-per-thread ones.
-  const rowOnly = forcedShape() === null;
-  const NC = rowOnly ? 0 : dkdvTiledNC(D, Dv, lim.sharedBytes);
-  const NQ = rowOnly ? 0 : dqTiledNC(D, Dv, lim.sharedBytes);
+  // (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts), except on CPU rasterizers or with a forced 'row' shape (tiledBackwardOn).
+  const tiled = tiledBackwardOn(lim.software);
+  const NC = tiled ? dkdvTiledNC(D, Dv, lim.sharedBytes) : 0;
+  const NQ = tiled ? dqTiledNC(D, Dv, lim.sharedBytes) : 0;
   const vec4Io = tiledVec4Io(D, Dv);
   const c = flashCall(b, ins, attrs as unknown as TesseraFlashAttentionAttrs);
   const key = flagKey(c.flags);
