@@ -145,10 +145,15 @@ export function pumpDawnUntil(done: () => boolean, what: string, timeoutMs = 120
   if (!state) fail('readSync', 'Dawn is not loaded (call initBackend("webgpu") first)');
   const t0 = Date.now();
   pumping.active = true;
+  // Spin briefly (short GPU waits), then sleep between rounds: a busy loop that ran for the
+  // seconds lavapipe spends compiling a pipeline made millions of rounds, and their garbage
+  // (tick snapshots, Dawn's callbacks) took a jest worker past V8's 4 GB heap limit.
+  const nap = new Int32Array(new SharedArrayBuffer(4));
   try {
-    while (!done()) {
+    for (let round = 0; !done(); round++) {
       for (const tick of Array.from(state.pendingTicks)) tick();
       if (Date.now() - t0 > timeoutMs) fail('readSync', `timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (round >= 64) Atomics.wait(nap, 0, 0, round >= 1024 ? 1 : 0.05);
     }
   } finally {
     pumping.active = false;
