@@ -96,8 +96,8 @@ maybe('flash WGSL kernels [webgpu]: register-blocked forward', () => {
 });
 
 // The register-blocked backward programs (flash_dq_tiled_wgsl.ts, flash_dkdv_tiled_wgsl.ts).
-// They are off by default on a CPU rasterizer (lavapipe's LLVM takes 8-30 s and 1-2.5 GB per
-// pipeline), so these tests force them, at head sizes whose tiles fit lavapipe's 32 KiB and
+// They are off by default on a CPU rasterizer (lavapipe's LLVM takes 7-31 s per pipeline),
+// so these tests force them, at head sizes whose tiles fit lavapipe's 32 KiB and
 // compile fastest there (4 threads per quad); the 8-thread programs the H200 runs at D = 64 are
 // checked on the GPU by scripts/bench/webgpu_check.ts (docs/bench/h200/check.txt).
 maybe('flash WGSL kernels [webgpu]: register-blocked backward', () => {

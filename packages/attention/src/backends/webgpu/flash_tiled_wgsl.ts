@@ -71,9 +71,8 @@ export const tiledOverrides: { shape?: TiledShape | null; backward?: boolean } =
 
 /**
  * Whether the register-blocked backward programs (dQ, dK/dV) run by default on this
- * adapter: not on a CPU rasterizer (lavapipe), where LLVM takes 8-30 s and 1-2.5 GB of
- * memory to compile each of them (measured: a jest worker reached 22 GB compiling the
- * WebGPU suites' pipelines cold), for no speed that matters there.
+ * adapter: not on a CPU rasterizer (lavapipe), where LLVM takes 7-31 s to compile each of
+ * them (measured at D = 13-32), for no speed that matters there.
  */
 export function tiledBackwardOn(software: boolean): boolean {
   if (forcedShape() === null) return false;
