@@ -10,6 +10,7 @@ import type { BlockSparseForwardArgs } from '../../impl/block_sparse_forward_imp
 import type { BlockSparseLayout } from '../../impl/block_sparse_plan_impl';
 import type { FlashDims, FlashParams } from '../../impl/flash_types';
 import type { TesseraBlockSparseAttentionAttrs } from '../../kernel_names';
+import { gradientArrays, qkvArrays } from './flash_args';
 import type { FlashInputArrays } from './flash_args';
 
 function blockSparseParams(dims: FlashDims, a: TesseraBlockSparseAttentionAttrs): FlashParams {
@@ -27,22 +28,9 @@ function blockSparseParams(dims: FlashDims, a: TesseraBlockSparseAttentionAttrs)
 }
 
 export function blockSparseForwardArgs(dims: FlashDims, ins: FlashInputArrays, a: TesseraBlockSparseAttentionAttrs, layout: BlockSparseLayout, out: Float32Array, lse: Float32Array): BlockSparseForwardArgs {
-  return { ...blockSparseParams(dims, a), q: ins.q as Float32Array, k: ins.k as Float32Array, v: ins.v as Float32Array, out, lse, layout };
+  return { ...blockSparseParams(dims, a), ...qkvArrays(ins), out, lse, layout };
 }
 
 export function blockSparseBackwardArgs(dims: FlashDims, ins: FlashInputArrays, a: TesseraBlockSparseAttentionAttrs, layout: BlockSparseLayout, dq: Float32Array, dk: Float32Array, dv: Float32Array): BlockSparseBackwardArgs {
-  return {
-    ...blockSparseParams(dims, a),
-    q: ins.q as Float32Array,
-    k: ins.k as Float32Array,
-    v: ins.v as Float32Array,
-    out: ins.out as Float32Array,
-    lse: ins.lse as Float32Array,
-    dOut: ins.dy as Float32Array,
-    dLse: (ins.dLse as Float32Array | null) ?? null,
-    dq,
-    dk,
-    dv,
-    layout,
-  };
+  return { ...blockSparseParams(dims, a), ...gradientArrays(ins), dq, dk, dv, layout };
 }

@@ -36,22 +36,28 @@ function flashParams(dims: FlashDims, ins: FlashInputArrays, a: TesseraFlashAtte
   };
 }
 
+/** q, k, v as the engines take them (flash and block-sparse forward). */
+export const qkvArrays = (ins: FlashInputArrays): { q: Float32Array; k: Float32Array; v: Float32Array } => ({
+  q: ins.q as Float32Array,
+  k: ins.k as Float32Array,
+  v: ins.v as Float32Array,
+});
+
+/** What every attention backward reads besides the options: q, k, v, the forward's out and lse, dOut, dLse (null when absent). */
+export const gradientArrays = (
+  ins: FlashInputArrays,
+): { q: Float32Array; k: Float32Array; v: Float32Array; out: Float32Array; lse: Float32Array; dOut: Float32Array; dLse: Float32Array | null } => ({
+  ...qkvArrays(ins),
+  out: ins.out as Float32Array,
+  lse: ins.lse as Float32Array,
+  dOut: ins.dy as Float32Array,
+  dLse: present<Float32Array>(ins.dLse),
+});
+
 export function forwardArgs(dims: FlashDims, ins: FlashInputArrays, a: TesseraFlashAttentionAttrs, out: Float32Array, lse: Float32Array): FlashForwardArgs {
-  return { ...flashParams(dims, ins, a), q: ins.q as Float32Array, k: ins.k as Float32Array, v: ins.v as Float32Array, out, lse };
+  return { ...flashParams(dims, ins, a), ...qkvArrays(ins), out, lse };
 }
 
 export function backwardArgs(dims: FlashDims, ins: FlashInputArrays, a: TesseraFlashAttentionAttrs, dq: Float32Array, dk: Float32Array, dv: Float32Array): FlashBackwardArgs {
-  return {
-    ...flashParams(dims, ins, a),
-    q: ins.q as Float32Array,
-    k: ins.k as Float32Array,
-    v: ins.v as Float32Array,
-    out: ins.out as Float32Array,
-    lse: ins.lse as Float32Array,
-    dOut: ins.dy as Float32Array,
-    dLse: present<Float32Array>(ins.dLse),
-    dq,
-    dk,
-    dv,
-  };
+  return { ...flashParams(dims, ins, a), ...gradientArrays(ins), dq, dk, dv };
 }

@@ -23,15 +23,13 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
  */
 import { compiledFlags, FlashFlags, realDim } from './flash_wgsl';
-import { LANES, quadDotsWgsl, quadRowsStoreWgsl, tiledConstsWgsl, tiledMainWgsl, tileLoadWgsl, tiledPad } from './flash_tiled_wgsl';
+import { kIndex, LANES, pIndex, quadDotsWgsl, quadRowsStoreWgsl, range, tiledConstsWgsl, tiledMainWgsl, tiledPad, tileLoadWgsl, vIndex } from './flash_tiled_wgsl';
 import { bindingsWgsl, keyUnitWgsl } from './wgsl_snippets';
 
 /** Keys per workgroup. */
 export const DKV_TILED_BK = 64;
 /** Queries per tile. */
 export const DKV_TILED_BQ = 16;
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Threads per key quad for these head sizes (both must split into whole vec4s per thread), or 0. */
 export function dkdvTiledNC(D: number, Dv: number, sharedBytes: number): number {
@@ -52,9 +50,8 @@ export function flashDkdvTiledWgsl(f: FlashFlags, rD: number, rDV: number, NC: n
   const cs = range(TN);
   const dk = (e: number, r: number): string => `dk${e}_${r}`;
   const dv = (e: number, r: number): string => `dv${e}_${r}`;
-  const qIdx = (q: string, d4: string): string => `(${q}) * D4 + ((${d4}) ^ ((${q}) & SWD))`;
-  const oIdx = (q: string, d4: string): string => `(${q}) * DV4 + ((${d4}) ^ ((${q}) & SWV))`;
-  const pIdx = (q: string): string => `(${q}) * 16u + (tr ^ ((${q}) & 7u))`;
+  const [qIdx, oIdx] = [kIndex, vIndex];
+  const pIdx = (q: string): string => pIndex(q, 'tr');
   const probs = cs
     .map((k) =>
       c.mask || c.mod

@@ -16,13 +16,11 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
 import { compiledFlags, FlashFlags, realDim } from './flash_wgsl';
-import { LANES, quadDotsWgsl, quadRowsStoreWgsl, queryTileWgsl, TILED_BR, tiledConstsWgsl, tiledMainWgsl, tileLoadWgsl, tiledPad } from './flash_tiled_wgsl';
+import { kIndex, LANES, pIndex, quadDotsWgsl, quadRowsStoreWgsl, queryTileWgsl, range, TILED_BR, tiledConstsWgsl, tiledMainWgsl, tiledPad, tileLoadWgsl, vIndex } from './flash_tiled_wgsl';
 import { bindingsWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 /** Keys per tile. */
 export const DQ_TILED_BC = 16;
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Threads per query quad for these head sizes (dQ columns split into whole vec4s per thread), or 0. */
 export function dqTiledNC(D: number, Dv: number, sharedBytes: number): number {
@@ -42,9 +40,8 @@ export function flashDqTiledWgsl(f: FlashFlags, rD: number, rDV: number, NC: num
   const c = compiledFlags(f);
   const cs = range(TN);
   const dq = (e: number, r: number): string => `dq${e}_${r}`;
-  const kIdx = (j: string, d4: string): string => `(${j}) * D4 + ((${d4}) ^ ((${j}) & SWD))`;
-  const vIdx = (j: string, d4: string): string => `(${j}) * DV4 + ((${d4}) ^ ((${j}) & SWV))`;
-  const dIdx = (j: string): string => `(${j}) * 16u + (tr ^ ((${j}) & 7u))`;
+  const [kIdx, vIdx] = [kIndex, vIndex];
+  const dIdx = (j: string): string => pIndex(j, 'tr');
   const probs = cs
     .map((k) =>
       c.mask || c.mod

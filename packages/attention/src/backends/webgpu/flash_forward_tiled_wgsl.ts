@@ -13,10 +13,8 @@
  * the chunk's element offsets of q, k, v, out, lse.
  */
 import { compiledFlags, enableSubgroups, FlashFlags, NEG, realDim } from './flash_wgsl';
-import { kIndex, LANES, pIndex, quadReduceAnyWgsl, quadRowsStoreWgsl, queryTileWgsl, TiledShape, tiledDeclsWgsl, tiledMainWgsl, tileLoadWgsl, tiledPad, tiledScoresWgsl } from './flash_tiled_wgsl';
+import { kIndex, LANES, pIndex, quadReduceAnyWgsl, quadRowsStoreWgsl, queryTileWgsl, range, tiledDeclsWgsl, tiledMainWgsl, tiledPad, tiledScoresWgsl, TiledShape, tileLoadWgsl } from './flash_tiled_wgsl';
 import { bindingsWgsl, queryUnitWgsl } from './wgsl_snippets';
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /**
  * WGSL statements turning the raw scores s0.. of keys j = t0 + tc + c NC into

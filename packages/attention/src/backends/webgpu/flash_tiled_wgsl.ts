@@ -37,7 +37,8 @@ export interface TiledShape {
 
 export const TILED_BR = 64;
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+/** [0, 1, ..., n-1]: the unrolled indices of the generated WGSL. */
+export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
 /** Head size padded for the tiled programs: 16, 32 or 64; 0 when larger (the row-per-thread programs take it). */
 export const tiledPad = (d: number): number => (d <= 16 ? 16 : d <= 32 ? 32 : d <= 64 ? 64 : 0);
@@ -184,9 +185,15 @@ export function quadRowsStoreWgsl(o: {
     .join('\n  ');
 }
 
-/** WGSL: element index of K's 4-float column d4 of key `key` in KP (swizzled). */
-export const kIndex = (key: string, d4: string): string => `(${key}) * D4 + ((${d4}) ^ ((${key}) & SWD))`;
-/** WGSL: element index of P^T's row quad tr of key `key` in KP (swizzled; BR/4 = 16 quads per key). */
+/**
+ * WGSL: element index of 4-float column d4 of row `row` in a tile of rows of D4 vec4s,
+ * XOR-swizzled by the row (conflict-free reads by threads of consecutive rows): K in KP,
+ * the backward's K, Q tiles.
+ */
+export const kIndex = (row: string, d4: string): string => `(${row}) * D4 + ((${d4}) ^ ((${row}) & SWD))`;
+/** WGSL: the same for a tile of rows of DV4 vec4s (V, dO). */
+export const vIndex = (row: string, d4: string): string => `(${row}) * DV4 + ((${d4}) ^ ((${row}) & SWV))`;
+/** WGSL: element index of the row quad tr of key/query `key` in a [* x 16] tile of P^T or dS (swizzled; BR/4 = 16 quads). */
 export const pIndex = (key: string, tr: string): string => `(${key}) * 16u + ((${tr}) ^ ((${key}) & 7u))`;
 
 /**
