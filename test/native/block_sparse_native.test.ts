@@ -60,6 +60,11 @@ const CASES: Array<[string, () => BlockMask, Dims]> = [
   ['causal, blocks of 128 (two native sub-tiles), Tq < Tk', () => causal({ Tq: 200, Tk: 350, blockSize: 128 }), { B: 2, H: 2, Hkv: 1, Tq: 200, Tk: 350, D: 16, Dv: 16 }],
   ['bigBird, blocks of 8', () => bigBird({ windowBlocks: 3, globalBlocks: 1, randomBlocks: 2, seed: 5 }, { Tq: 61, Tk: 80, blockSize: 8 }), { B: 1, H: 2, Hkv: 2, Tq: 61, Tk: 80, D: 5, Dv: 7 }],
   ['per batch and head predicate with empty rows, blocks of 4', () => fromPredicate((b, h, i, j) => i % 5 !== 2 && (i + j + b + h) % 3 !== 0 && j <= i + 3, { B: 2, H: 2, Tq: 30, blockSize: 4 }), { B: 2, H: 2, Hkv: 1, Tq: 30, Tk: 30, D: 8, Dv: 8 }],
+  // Chunks of a partial block and its full neighbour (128 + 128 + 64 keys per 64-row tile), of 32-key blocks (full runs of
+  // several blocks beside a partial one), and of a 256-key partial block split into 128-key pieces.
+  ['window 128/128 (the benchmark layout), blocks of 64', () => slidingWindow({ left: 128, right: 128 }, { Tq: 640, blockSize: 64 }), { B: 1, H: 2, Hkv: 2, Tq: 640, Tk: 640, D: 16, Dv: 8 }],
+  ['window 70/50, blocks of 32', () => slidingWindow({ left: 70, right: 50 }, { Tq: 333, blockSize: 32 }), { B: 1, H: 1, Hkv: 1, Tq: 333, Tk: 333, D: 8, Dv: 8 }],
+  ['window 200/200, blocks of 256', () => slidingWindow({ left: 200, right: 200 }, { Tq: 900, blockSize: 256 }), { B: 1, H: 1, Hkv: 1, Tq: 900, Tk: 900, D: 8, Dv: 4 }],
   ['and(causal, window), blocks of 1', () => and(causal({ Tq: 19, blockSize: 1 }), slidingWindow({ left: 3, right: 0 }, { Tq: 19, blockSize: 1 })), { B: 1, H: 1, Hkv: 1, Tq: 19, Tk: 19, D: 4, Dv: 4 }],
 ];
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "kernels.h"
+#include "output_pages.h"
 #include "thread_pool.h"
 
 namespace tessera {
@@ -37,7 +38,7 @@ double getNumber(const Napi::Object& o, const char* key) {
 // The data of typed array `key` of type T with exactly `n` elements; null when
 // optional and absent (undefined/null).
 template <typename T>
-T* getArray(const Napi::Object& o, const char* key, napi_typedarray_type type, const char* typeName, int64_t n, bool optional) {
+T* getArray(const Napi::Object& o, const char* key, napi_typedarray_type type, const char* typeName, int64_t n, bool optional, bool output = false) {
   Napi::Value v = o.Get(key);
   if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
@@ -48,13 +49,14 @@ T* getArray(const Napi::Object& o, const char* key, napi_typedarray_type type, c
   if (n == 0) return nullptr;
   uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data());
   if (base == nullptr) throwError(o.Env(), std::string(key) + " is detached");
+  if (output) adviseHugePages(base + ta.ByteOffset(), ta.ByteLength(), ta.ArrayBuffer().ByteLength());
   return reinterpret_cast<T*>(base + ta.ByteOffset());
 }
 const float* f32In(const Napi::Object& o, const char* key, int64_t n, bool optional = false) {
   return getArray<float>(o, key, napi_float32_array, "Float32Array", n, optional);
 }
 float* f32Out(const Napi::Object& o, const char* key, int64_t n, bool optional = false) {
-  return getArray<float>(o, key, napi_float32_array, "Float32Array", n, optional);
+  return getArray<float>(o, key, napi_float32_array, "Float32Array", n, optional, true);
 }
 
 constexpr int64_t kMaxDim = int64_t(1) << 31;

@@ -10,28 +10,43 @@ static int64_t layoutRow(const BlockLayout& L, int64_t b, int64_t h, int64_t qb)
   return ((L.B == 1 ? 0 : b) * L.H + (L.H == 1 ? 0 : h)) * L.nQ + qb;
 }
 
-// Calls fn(j0, nj, bitmap-or-null) for every key chunk of layout row r:
-// partial blocks in chunks of <= BC keys with their bitmap; fully visible
-// blocks that continue each other's key range (a window's middle blocks)
-// merged into chunks of <= maxKeys, so the forward's PV GEMM and the
-// backward's dQ GEMM run with a longer K (fewer micro-kernel calls and O / dQ
-// loads/stores per FLOP; the k order of every sum is unchanged).
+// Calls fn(j0, nj, mask-or-null) for every key chunk of layout row r, in key
+// order: chunks of <= maxKeys contiguous keys made of at most two pieces, a
+// piece being a run of fully visible blocks (a window's middle blocks) or
+// one partial block with its bitmap. Longer chunks mean fewer micro-kernel
+// calls and O / dQ loads and stores per FLOP in the forward's PV GEMM and
+// the backward's dQ GEMM; a window of 256 over 64-key blocks runs as
+// 128 + 128 + 64 keys instead of 64 + 128 + 64 + 64.
 template <typename Fn>
 static void forEachChunk(const BlockLayout& L, const AttnCommon& c, int64_t r, int64_t qb, int64_t maxKeys, Fn fn) {
+  ChunkMask m{};
+  int64_t j0 = 0, nj = 0;
+  int parts = 0;
+  bool masked = false, lastFull = false;
+  auto flush = [&] {
+    if (nj > 0) fn(j0, static_cast<int>(nj), masked ? &m : nullptr);
+    nj = 0, parts = 0, masked = false;
+  };
   for (int32_t e = L.rowPtr[r]; e < L.rowPtr[r + 1]; ++e) {
-    const int64_t js = static_cast<int64_t>(L.colIdx[e]) * L.bs;
-    int64_t je = std::min<int64_t>(c.Tk, js + L.bs);
-    if (L.bitsOff[e] >= 0) {
-      const Bitmap bm{L.bits + L.bitsOff[e], L.bs, qb * L.bs, js};
-      for (int64_t j0 = js; j0 < je; j0 += BC) fn(j0, static_cast<int>(std::min<int64_t>(BC, je - j0)), &bm);
-      continue;
+    const int64_t js = static_cast<int64_t>(L.colIdx[e]) * L.bs, je = std::min<int64_t>(c.Tk, js + L.bs);
+    const bool full = L.bitsOff[e] < 0;
+    const Bitmap bm{full ? nullptr : L.bits + L.bitsOff[e], L.bs, qb * L.bs, js};
+    for (int64_t p0 = js; p0 < je; p0 += maxKeys) {
+      const int64_t pn = std::min<int64_t>(maxKeys, je - p0);
+      const bool extend = nj > 0 && full && lastFull;  // grows the last full piece
+      if (nj > 0 && (p0 != j0 + nj || nj + pn > maxKeys || (!extend && parts == 2))) flush();
+      if (nj == 0) j0 = p0, m.split = std::numeric_limits<int64_t>::max();
+      if (!(nj > 0 && full && lastFull)) {
+        m.part[parts] = bm;
+        if (parts == 1) m.split = p0;
+        ++parts;
+      }
+      masked |= !full;
+      lastFull = full;
+      nj += pn;
     }
-    while (e + 1 < L.rowPtr[r + 1] && L.bitsOff[e + 1] < 0 && static_cast<int64_t>(L.colIdx[e + 1]) * L.bs == je && je < c.Tk && je + L.bs - js <= maxKeys) {
-      ++e;
-      je = std::min<int64_t>(c.Tk, je + L.bs);
-    }
-    for (int64_t j0 = js; j0 < je; j0 += maxKeys) fn(j0, static_cast<int>(std::min<int64_t>(maxKeys, je - j0)), nullptr);
   }
+  flush();
 }
 
 // Tasks over (b, h, run of SPARSE_TG consecutive query tiles of BR rows, a
@@ -93,7 +108,7 @@ static void blockSparseForward(const BlockSparseFwdArgs& a) {
             }
         }
       }
-      forEachChunk(L, c, r, qb, BCF, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
+      forEachChunk(L, c, r, qb, BCF, [&](int64_t j0, int nj, const ChunkMask* m) { tile.chunk(j0, nj, true, m); });
       tile.finish();
     }
   });
@@ -123,7 +138,7 @@ static void blockSparseBackward(const BlockSparseBwdArgs& a) {
           const int mi = static_cast<int>(std::min<int64_t>(BR, std::min<int64_t>(c.Tq, (qb + 1) * L.bs) - i0));
           BackwardTile::pack(a.f, b, h, i0, mi, qt, dot, rows);
           BackwardTile tile(a.f, b, h, i0, mi, qt, dot, rows, segBuf);
-          forEachChunk(L, c, layoutRow(L, b, h, qb), qb, BCF, [&](int64_t j0, int nj, const Bitmap* bm) { tile.chunk(j0, nj, true, bm); });
+          forEachChunk(L, c, layoutRow(L, b, h, qb), qb, BCF, [&](int64_t j0, int nj, const ChunkMask* m) { tile.chunk(j0, nj, true, m); });
         }
     }
   });

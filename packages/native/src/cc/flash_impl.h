@@ -53,18 +53,27 @@ struct Bitmap {
   int64_t ld, i0, j0;
 };
 
+// The element masks of one key chunk: keys before `split` use part[0], the
+// rest part[1]; a part with p == nullptr is fully visible. Lets a partial
+// block and its neighbour (a window's edge block and the full block next to
+// it) run as one 128-key chunk.
+struct ChunkMask {
+  Bitmap part[2];
+  int64_t split;
+};
+
 // Turns scaled products S^T[nj x BR] = K (scale log2e Q)^T (keys j0.., queries
 // i0..i0+mi; the scale is folded into the packed Q^T) into final scores in
 // base-2 units (natural score times log2 e): softcap, ALiBi, and -inf where
 // masked. With F, also writes d(score)/d(scale*q.k) = 1 - tanh^2 for the
 // softcap backward (0 if masked).
 static void scoreTile(const AttnCommon& c, float* S, float* F, int ld, int nj, int64_t j0, int64_t i0, int mi, int64_t b, int64_t h, bool interior,
-                      const int32_t* segq, const Bitmap* bm) {
+                      const int32_t* segq, const ChunkMask* cm) {
   const int64_t off = c.Tk - c.Tq;
   const float slope = c.alibi ? c.alibi[h] * kLog2e : 0.0f;
   const float cap = c.softcap * kLog2e;  // cap tanh(s / cap) in base-2 units
   const bool needMask = !interior && (c.causal || c.winL >= 0 || c.winR >= 0);
-  if (!needMask && !c.alibi && !(c.softcap > 0.0f) && !c.keyMask && !segq && !bm) return;  // nothing to do: the common fast path
+  if (!needMask && !c.alibi && !(c.softcap > 0.0f) && !c.keyMask && !segq && !cm) return;  // nothing to do: the common fast path
   const bool perLane = needMask || c.alibi || c.softcap > 0.0f || segq;  // else only key mask / bitmap
   const vi lanes = iota();
   const vf ninf = vset(-kInf);
@@ -100,7 +109,8 @@ static void scoreTile(const AttnCommon& c, float* S, float* F, int ld, int nj, i
       if (segq) s = viload(segq + x) == viset(sk) ? s : ninf;
       vstore(row + x, s);
     }
-    if (bm) {
+    const Bitmap* bm = cm ? &cm->part[j < cm->split ? 0 : 1] : nullptr;
+    if (bm && bm->p) {
       const uint8_t* bits = bm->p + (j - bm->j0) * bm->ld + (i0 - bm->i0);  // this key's flags, one per lane
       int x = 0;
       for (; x + W <= mi; x += W) vstore(row + x, vloadU8(bits + x) != viset(0) ? vload(row + x) : ninf);
@@ -172,7 +182,7 @@ struct ForwardTile {
   }
 
   // Keys [j0, j0+nj), nj <= BCF.
-  void chunk(int64_t j0, int nj, bool interior, const Bitmap* bm) {
+  void chunk(int64_t j0, int nj, bool interior, const ChunkMask* bm) {
     gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
     scoreTile(c, S, nullptr, BR, nj, j0, i0, mi, b, h, interior, segq, bm);
     // Rows outer, the tile's NX lane vectors inner: NX independent max and sum
@@ -283,7 +293,7 @@ struct BackwardTile {
   }
 
   // P^T into S and dS^T into dP for keys [j0, j0+nj).
-  void probs(int64_t j0, int nj, bool interior, const Bitmap* bm) {
+  void probs(int64_t j0, int nj, bool interior, const ChunkMask* bm) {
     const int64_t D = c.D, Dv = c.Dv;
     gemm(nj, BR, static_cast<int>(D), kb + j0 * D, D, 1, qt, BR, S, ld, false);  // S^T = K_j Q^T
     scoreTile(c, S, F, ld, nj, j0, i0, mi, b, h, interior, segq, bm);
@@ -307,7 +317,7 @@ struct BackwardTile {
   // dQ_i += dS K_j
   void dq(int64_t j0, int nj) { gemm(mi, static_cast<int>(c.D), nj, dP, 1, ld, kb + j0 * c.D, c.D, a.dq + row0 * c.D, c.D, true); }
 
-  void chunk(int64_t j0, int nj, bool interior, const Bitmap* bm) {
+  void chunk(int64_t j0, int nj, bool interior, const ChunkMask* bm) {
     probs(j0, nj, interior, bm);
     dkdv(j0, nj, mi);
     dq(j0, nj);
