@@ -119,7 +119,11 @@ describe('TESSERA_ENGINE', () => {
 });
 
 /** Random typed-array arguments with every option on. */
-function randomArgs(s: Shape, seed: number, opts: { causal?: boolean; window?: [number, number] | null } = {}): { fwd: FlashForwardArgs; bwd: () => FlashBackwardArgs } {
+function randomArgs(
+  s: Shape,
+  seed: number,
+  opts: { causal?: boolean; window?: [number, number] | null; segments?: boolean } = {},
+): { fwd: FlashForwardArgs; bwd: () => FlashBackwardArgs } {
   const rng = new Rng(seed);
   const f = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
   const { B, H, Hkv, Tq, Tk, D, Dv } = s;
@@ -131,8 +135,8 @@ function randomArgs(s: Shape, seed: number, opts: { causal?: boolean; window?: [
     softcap: 2.5,
     alibiSlopes: Float32Array.from({ length: H }, (_, h) => 0.05 * (h + 1)),
     keyMask: Uint8Array.from({ length: B * Tk }, (_, i) => (i % 7 === 3 ? 0 : 1)),
-    segmentIdsQ: Int32Array.from({ length: B * Tq }, (_, i) => Math.floor((i % Tq) / 50)),
-    segmentIdsK: Int32Array.from({ length: B * Tk }, (_, i) => Math.floor((i % Tk) / 55)),
+    segmentIdsQ: opts.segments === false ? null : Int32Array.from({ length: B * Tq }, (_, i) => Math.floor((i % Tq) / 50)),
+    segmentIdsK: opts.segments === false ? null : Int32Array.from({ length: B * Tk }, (_, i) => Math.floor((i % Tk) / 55)),
     q: f(B * H * Tq * D),
     k: f(B * Hkv * Tk * D),
     v: f(B * Hkv * Tk * Dv),
@@ -187,6 +191,34 @@ describe('native kernels on typed arrays', () => {
         const b = bwd();
         native.flashBackward(b);
         runs.push([fwd.out, fwd.lse, b.dq, b.dk, b.dv]);
+      }
+    } finally {
+      native.setNumThreads(threads);
+    }
+    for (const r of runs.slice(1)) r.forEach((x, i) => expect(Buffer.from(x.buffer).equals(Buffer.from(runs[0][i].buffer))).toBe(true));
+  });
+
+  // Tk >= 512: the backward runs each (b, kv head) as two key halves that merge their partial dQ (flash_impl.h backwardSplits).
+  it.each([
+    // Without segment ids (which would leave one half no visible keys), both halves contribute to every dQ row.
+    ['GQA, causal window', { B: 1, H: 4, Hkv: 2, Tq: 300, Tk: 700, D: 24, Dv: 16 }, { causal: true, window: [520, 30] as [number, number], segments: false }],
+    ['MQA, no causal mask', { B: 2, H: 3, Hkv: 1, Tq: 129, Tk: 777, D: 16, Dv: 20 }, { causal: false, window: null, segments: false }],
+  ])('backward over two key halves (%s) matches the TypeScript engine and is bit-identical on 1, 2 and 3 threads', (_l, sh, opts) => {
+    const threads = native.info().threads;
+    const runs: Float32Array[][] = [];
+    try {
+      for (const n of [1, 2, 3]) {
+        native.setNumThreads(n);
+        const { fwd, bwd } = randomArgs(sh as Shape, 11, opts);
+        native.flashForward(fwd);
+        const b = bwd();
+        native.flashBackward(b);
+        runs.push([b.dq, b.dk, b.dv]);
+        if (n === 1) {
+          const t = { ...b, dq: new Float32Array(b.dq.length), dk: new Float32Array(b.dk.length), dv: new Float32Array(b.dv.length) };
+          TYPESCRIPT_ENGINE.flashBackward(t);
+          for (const k of ['dq', 'dk', 'dv'] as const) expectClose(b[k], t[k], { atol: 2e-5, rtol: 1e-4 }, k);
+        }
       }
     } finally {
       native.setNumThreads(threads);

@@ -136,8 +136,9 @@ static void blockSparseBackward(const BlockSparseBwdArgs& a) {
       for (int64_t qb = 0; qb < L.nQ; ++qb)
         for (int64_t i0 = qb * L.bs; i0 < std::min<int64_t>(c.Tq, (qb + 1) * L.bs); i0 += BR) {
           const int mi = static_cast<int>(std::min<int64_t>(BR, std::min<int64_t>(c.Tq, (qb + 1) * L.bs) - i0));
-          BackwardTile::pack(a.f, b, h, i0, mi, qt, dot, rows);
-          BackwardTile tile(a.f, b, h, i0, mi, qt, dot, rows, segBuf);
+          float* dqRows = a.f.dq + ((b * c.H + h) * c.Tq + i0) * c.D;
+          BackwardTile::pack(a.f, b, h, i0, mi, qt, dot, rows, dqRows);
+          BackwardTile tile(a.f, b, h, i0, mi, qt, dot, rows, dqRows, segBuf);
           forEachChunk(L, c, layoutRow(L, b, h, qb), qb, BCF, [&](int64_t j0, int nj, const ChunkMask* m) { tile.chunk(j0, nj, true, m); });
         }
     }

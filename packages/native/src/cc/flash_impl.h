@@ -252,10 +252,11 @@ struct BackwardTile {
   float *S, *F, *dP;
   static constexpr int ld = 2 * BR;  // row stride of S, F, dP
   const float *kb, *vb;
-  float *dkb, *dvb;
+  float *dkb, *dvb, *dqr;
 
-  // Packs the tile into qtOut [D x BR], dotOut [Dv x BR], rowsOut [2 x BR]; zeroes its dq rows.
-  static void pack(const FlashBwdArgs& a, int64_t b, int64_t h, int64_t i0, int mi, float* qtOut, float* dotOut, float* rowsOut) {
+  // Packs the tile into qtOut [D x BR], dotOut [Dv x BR], rowsOut [2 x BR];
+  // zeroes its dQ rows dqRows [mi x D] (the output's, or a partial sum's).
+  static void pack(const FlashBwdArgs& a, int64_t b, int64_t h, int64_t i0, int mi, float* qtOut, float* dotOut, float* rowsOut, float* dqRows) {
     const AttnCommon& c = a.c;
     const int64_t row0 = (b * c.H + h) * c.Tq + i0;
     packTransposed(a.q + row0 * c.D, c.D, mi, qtOut, c.scale * kLog2e);
@@ -272,13 +273,13 @@ struct BackwardTile {
       rowsOut[x] = dl;
       rowsOut[BR + x] = ls;
     }
-    float* dq = a.dq + row0 * c.D;
-    for (int64_t x = 0; x < mi * c.D; ++x) dq[x] = 0.0f;
+    for (int64_t x = 0; x < mi * c.D; ++x) dqRows[x] = 0.0f;
   }
 
   // col: 0, or BR for the second tile of a pair.
-  BackwardTile(const FlashBwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, const float* qt_, const float* dot_, const float* rows, int32_t* segBuf, int col = 0)
-      : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_), qt(qt_), dot(dot_), delta(rows), lseT(rows + BR) {
+  BackwardTile(const FlashBwdArgs& args, int64_t b_, int64_t h_, int64_t i0_, int mi_, const float* qt_, const float* dot_, const float* rows, float* dqRows, int32_t* segBuf,
+               int col = 0)
+      : a(args), c(args.c), b(b_), h(h_), i0(i0_), mi(mi_), qt(qt_), dot(dot_), delta(rows), lseT(rows + BR), dqr(dqRows) {
     thread_local std::vector<float> sBuf, fBuf, dpBuf;
     S = scratch(sBuf, BCF * ld) + col;
     F = c.softcap > 0.0f ? scratch(fBuf, BCF * ld) + col : nullptr;
@@ -315,7 +316,7 @@ struct BackwardTile {
     gemm(nj, static_cast<int>(c.D), m, dP, ld, 1, a.q + row0 * c.D, c.D, dkb + j0 * c.D, c.D, true);
   }
   // dQ_i += dS K_j
-  void dq(int64_t j0, int nj) { gemm(mi, static_cast<int>(c.D), nj, dP, 1, ld, kb + j0 * c.D, c.D, a.dq + row0 * c.D, c.D, true); }
+  void dq(int64_t j0, int nj) { gemm(mi, static_cast<int>(c.D), nj, dP, 1, ld, kb + j0 * c.D, c.D, dqr, c.D, true); }
 
   void chunk(int64_t j0, int nj, bool interior, const ChunkMask* bm) {
     probs(j0, nj, interior, bm);
@@ -370,35 +371,52 @@ static void flashForward(const FlashFwdArgs& a) {
   });
 }
 
-// Backward for one (b, kv head): all query tiles of its G query heads are
-// packed once, then key blocks of KB keys (K, V, dK, dV stay in L2) meet every
-// query tile. dK/dV rows and the group's dQ rows are owned by this task and
-// accumulate in a fixed order, so there are no write races and the result is
-// independent of the thread count.
-static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh) {
+// The keys of one (b, kv head) split in two halves of whole KB blocks, each a
+// task: twice the tasks of one per (b, kv head), so that multi-query attention
+// at B = 1 (one kv head) runs on two threads instead of one, and a thread
+// delayed by the machine leaves the other at most half a head's work at the
+// end. Each half owns its dK/dV rows; dQ needs both
+// halves, so each accumulates its own partial dQ and the second to finish
+// adds the first's: p0 + p1 == p1 + p0 exactly, so the result does not depend
+// on which half finishes first, nor on the thread count.
+struct DqMerge {
+  std::mutex mu;
+  std::vector<uint8_t> first;  // per (b, kv head): a half's partial dQ is already in the output
+};
+
+static int64_t backwardSplits(const AttnCommon& c) { return c.Tk >= 2 * KB ? 2 : 1; }
+
+// Backward for keys [jStart, jStop) of one (b, kv head): all query tiles of
+// its G query heads are packed once, then key blocks of KB keys (K, V, dK, dV
+// stay in L2) meet every query tile. Its dK/dV rows and dQ (partial) rows are
+// owned by this task and accumulate in a fixed order: no write races.
+static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh, int64_t jStart, int64_t jStop, DqMerge* merge) {
   const AttnCommon& c = a.c;
   const int64_t G = c.H / c.Hkv, D = c.D, Dv = c.Dv;
   const int64_t nqt = (c.Tq + BR - 1) / BR;
-  thread_local std::vector<float> qtBuf, dotBuf, rowBuf;
+  thread_local std::vector<float> qtBuf, dotBuf, rowBuf, dqBuf;
   float* qtAll = scratch(qtBuf, G * nqt * D * BR);
   float* dotAll = scratch(dotBuf, G * nqt * Dv * BR);
   float* rows = scratch(rowBuf, G * nqt * 2 * BR);
+  float* dqGroup = a.dq + (b * c.H + kvh * G) * c.Tq * D;  // [G, Tq, D]: the group's query heads are consecutive
+  float* dqAcc = merge ? scratch(dqBuf, G * c.Tq * D) : dqGroup;
   alignas(64) int32_t segBuf[2][BR];
   for (int64_t g = 0; g < G; ++g)
     for (int64_t qt = 0; qt < nqt; ++qt) {
       const int64_t i0 = qt * BR, tile = g * nqt + qt;
-      BackwardTile::pack(a, b, kvh * G + g, i0, static_cast<int>(std::min<int64_t>(BR, c.Tq - i0)), qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR);
+      BackwardTile::pack(a, b, kvh * G + g, i0, static_cast<int>(std::min<int64_t>(BR, c.Tq - i0)), qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR,
+                         dqAcc + (g * c.Tq + i0) * D);
     }
   float* dkb = a.dk + (b * c.Hkv + kvh) * c.Tk * D;
   float* dvb = a.dv + (b * c.Hkv + kvh) * c.Tk * Dv;
-  for (int64_t x = 0; x < c.Tk * D; ++x) dkb[x] = 0.0f;
-  for (int64_t x = 0; x < c.Tk * Dv; ++x) dvb[x] = 0.0f;
+  for (int64_t x = jStart * D; x < jStop * D; ++x) dkb[x] = 0.0f;
+  for (int64_t x = jStart * Dv; x < jStop * Dv; ++x) dvb[x] = 0.0f;
   const RowRange rr{c};
   // Whether query rows [i0, i0+mi) see any key of [j0, j1) / see all of them unmasked.
   auto sees = [&](int64_t i0, int mi, int64_t j0, int64_t j1) { return !(j0 > rr.hi(i0 + mi - 1) || j1 - 1 < rr.lo(i0)); };
   auto inside = [&](int64_t i0, int mi, int64_t j0, int64_t j1) { return j1 - 1 <= rr.hi(i0) && j0 >= rr.lo(i0 + mi - 1); };
-  for (int64_t jb = 0; jb < c.Tk; jb += KB) {
-    const int64_t jbEnd = std::min<int64_t>(jb + KB, c.Tk);
+  for (int64_t jb = jStart; jb < jStop; jb += KB) {
+    const int64_t jbEnd = std::min<int64_t>(jb + KB, jStop);
     for (int64_t g = 0; g < G; ++g)
       for (int64_t qt = 0; qt < nqt; qt += 2) {  // pairs of tiles; only the last tile can be partial
         const int64_t i0 = qt * BR, tile = g * nqt + qt;
@@ -407,9 +425,10 @@ static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh) {
         const bool visA = sees(i0, mi, jb, jbEnd), visB = mi2 > 0 && sees(i0 + BR, mi2, jb, jbEnd);
         if (!visA && !visB) continue;  // neither tile sees the block
         const int64_t h = kvh * G + g;
-        BackwardTile tA(a, b, h, i0, mi, qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR, segBuf[0], 0);
+        float* dqA = dqAcc + (g * c.Tq + i0) * D;
+        BackwardTile tA(a, b, h, i0, mi, qtAll + tile * D * BR, dotAll + tile * Dv * BR, rows + tile * 2 * BR, dqA, segBuf[0], 0);
         alignas(BackwardTile) unsigned char memB[sizeof(BackwardTile)];  // tile B only when it exists and sees the block
-        BackwardTile* tB = visB ? new (memB) BackwardTile(a, b, h, i0 + BR, mi2, qtAll + (tile + 1) * D * BR, dotAll + (tile + 1) * Dv * BR, rows + (tile + 1) * 2 * BR, segBuf[1], BR) : nullptr;
+        BackwardTile* tB = visB ? new (memB) BackwardTile(a, b, h, i0 + BR, mi2, qtAll + (tile + 1) * D * BR, dotAll + (tile + 1) * Dv * BR, rows + (tile + 1) * 2 * BR, dqA + BR * D, segBuf[1], BR) : nullptr;
         for (int64_t j0 = jb; j0 < jbEnd; j0 += BCF) {  // dQ's GEMM accumulates in the same k order as with BC chunks: identical results
           const int nj = static_cast<int>(std::min<int64_t>(BCF, jbEnd - j0));
           const bool a1 = visA && sees(i0, mi, j0, j0 + nj), b1 = visB && sees(i0 + BR, mi2, j0, j0 + nj);
@@ -427,9 +446,28 @@ static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh) {
         }
       }
   }
+  if (!merge) return;
+  std::lock_guard<std::mutex> lock(merge->mu);
+  uint8_t& first = merge->first[b * c.Hkv + kvh];
+  if (!first) {
+    std::memcpy(dqGroup, dqAcc, sizeof(float) * G * c.Tq * D);
+    first = 1;
+  } else {
+    for (int64_t x = 0; x < G * c.Tq * D; ++x) dqGroup[x] += dqAcc[x];
+  }
 }
 
 static void flashBackward(const FlashBwdArgs& a) {
   const AttnCommon& c = a.c;
-  parallelFor(c.B * c.Hkv, [&](int64_t t) { flashBackwardGroup(a, t / c.Hkv, t % c.Hkv); });
+  if (backwardSplits(c) == 1) {
+    parallelFor(c.B * c.Hkv, [&](int64_t t) { flashBackwardGroup(a, t / c.Hkv, t % c.Hkv, 0, c.Tk, nullptr); });
+    return;
+  }
+  const int64_t nkb = (c.Tk + KB - 1) / KB, mid = std::min<int64_t>(c.Tk, (nkb + 1) / 2 * KB);
+  DqMerge merge;
+  merge.first.assign(c.B * c.Hkv, 0);
+  parallelFor(c.B * c.Hkv * 2, [&](int64_t t) {
+    const int64_t bk = t / 2, half = t % 2;
+    flashBackwardGroup(a, bk / c.Hkv, bk % c.Hkv, half ? mid : 0, half ? c.Tk : mid, &merge);
+  });
 }
