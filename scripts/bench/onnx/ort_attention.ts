@@ -8,6 +8,7 @@
  * `onnxruntime-node-install=skip` in .npmrc; the CPU binary ships in the package).
  */
 import { fusedMha, matmulSoftmax } from './graphs';
+import { warmUp } from '../warm_up';
 
 export interface OrtTensor {
   /** Host data of a tensor whose location is 'cpu' (what session.run returns by default). */
@@ -50,7 +51,7 @@ export interface OrtTiming {
   seconds: number;
 }
 
-/** Median seconds of one forward pass of `graph` at B=1 (after a warm-up run). */
+/** Median seconds of one forward pass of `graph` at B=1 (after warmUp, as for Tessera's figures). */
 export async function timeOrt(ort: Ort, graph: OrtTiming['graph'], n: number, H: number, D: number, threads: number, reps: number): Promise<number> {
   const session = await ort.InferenceSession.create(graph === 'mha' ? fusedMha(H, D) : matmulSoftmax(D), {
     intraOpNumThreads: threads,
@@ -63,7 +64,7 @@ export async function timeOrt(ort: Ort, graph: OrtTiming['graph'], n: number, H:
   const names = graph === 'mha' ? ['query', 'key', 'value'] : ['q', 'k', 'v'];
   const feeds: Record<string, OrtTensor> = {};
   for (const name of names) feeds[name] = new ort.Tensor('float32', data(), dims);
-  await session.run(feeds);
+  await warmUp(() => session.run(feeds));
   const ts: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();

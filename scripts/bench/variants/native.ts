@@ -20,6 +20,7 @@ import * as native from '@tessera/native';
 import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import { loadOrt, timeOrt } from '../onnx/ort_attention';
 import type { BenchInputs, BenchVariant } from '../types';
+import { warmUp } from '../warm_up';
 
 const engine = nativeEngine();
 
@@ -61,7 +62,7 @@ function variant(name: string, causal: boolean): BenchVariant {
 
 export const variants: BenchVariant[] = [variant('native-flash', false), variant('native-flash-causal', true)];
 
-/** Median wall time of fn over reps runs (after one warm-up). */
+/** Median wall time of fn over reps runs (after warmUp). */
 async function timeIt(fn: () => tf.TensorContainer | Promise<tf.TensorContainer>, reps: number): Promise<number> {
   const once = async (): Promise<number> => {
     const t0 = process.hrtime.bigint();
@@ -71,7 +72,7 @@ async function timeIt(fn: () => tf.TensorContainer | Promise<tf.TensorContainer>
     tfc.dispose(r);
     return dt;
   };
-  await once();
+  await warmUp(once);
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) ts.push(await once());
   return ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)];
