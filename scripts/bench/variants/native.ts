@@ -39,6 +39,17 @@ export function gemmCeiling(): number | null {
   return native.available() ? native.gemmCeiling(1024, 5) : null;
 }
 
+let dyCache: tf.Tensor | null = null;
+/** dy = 1 of the output's shape [B, H, n, Dv], kept across calls for one shape (the previous shape's is disposed). */
+function onesLike(x: BenchInputs): tf.Tensor {
+  const shape = [x.B, x.H, x.n, x.v.shape[3] as number];
+  if (!dyCache || dyCache.isDisposed || !tfc.util.arraysEqual(dyCache.shape, shape)) {
+    if (dyCache && !dyCache.isDisposed) dyCache.dispose();
+    dyCache = tfc.tidy(() => tfc.keep(tfc.ones(shape)));
+  }
+  return dyCache;
+}
+
 function variant(name: string, causal: boolean): BenchVariant {
   return {
     name,
@@ -49,14 +60,11 @@ function variant(name: string, causal: boolean): BenchVariant {
     // An explicit upstream gradient dy = 1 (the gradient of sum(out)) instead of
     // differentiating tf.sum: tfjs cpu's sum gradient is a broadcast mul that
     // alone took 41 ms at n = 1024 (more than the attention backward), which
-    // would measure tfjs's loss, not the attention kernels.
+    // would measure tfjs's loss, not the attention kernels. dy is an input like
+    // q, k and v, made once per shape outside the timed calls (filling 8 MB
+    // took 2-3 ms at n = 4096).
     forwardBackward: (x: BenchInputs): tf.TensorContainer =>
-      withNative(() =>
-        tfc.tidy(() => {
-          const dy = tfc.ones([x.B, x.H, x.n, x.v.shape[3] as number]); // [B, H, n, Dv] like the output
-          return tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => flashAttention(q, k, v, { causal }))([x.q, x.k, x.v], dy);
-        }),
-      ),
+      withNative(() => tfc.tidy(() => tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => flashAttention(q, k, v, { causal }))([x.q, x.k, x.v], onesLike(x)))),
   };
 }
 
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
     const B = 1, H = 8, D = 64;
     const q = tfc.randomNormal([B, H, n, D]), k = tfc.randomNormal([B, H, n, D]), vv = tfc.randomNormal([B, H, n, D]);
     const x: BenchInputs = { q, k, v: vv, B, H, n, D };
-    const reps = n <= 1024 ? 9 : n <= 4096 ? 3 : 1;
+    const reps = n <= 1024 ? 15 : n <= 4096 ? 5 : 1;
     const tf_ = await timeIt(() => v.forward(x), reps);
     const tb = await timeIt(() => v.forwardBackward!(x), reps);
     const gf = v.flops(x) / tf_ / 1e9;

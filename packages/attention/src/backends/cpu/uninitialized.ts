@@ -1,0 +1,21 @@
+/**
+ * Output arrays that the engine overwrites completely (the flash kernels'
+ * contract, impl/flash_types.ts), allocated without the zero fill that
+ * `new Float32Array(n)` does: in Node through Buffer.allocUnsafeSlow (an
+ * ArrayBuffer of its own, never a slice of Node's shared pool), elsewhere
+ * zeroed as usual. Zeroing recycled memory is a full extra pass over each
+ * output (8 MB per gradient at B = 1, H = 8, n = 4096, D = 64) before the
+ * kernel writes it again.
+ */
+interface BufferLike {
+  allocUnsafeSlow(size: number): { buffer: ArrayBuffer; byteOffset: number };
+}
+
+const NodeBuffer: BufferLike | undefined = (globalThis as { Buffer?: BufferLike }).Buffer;
+
+/** A Float32Array of n elements with unspecified contents: the caller must write every element. */
+export function uninitializedFloat32(n: number): Float32Array {
+  if (!NodeBuffer || typeof NodeBuffer.allocUnsafeSlow !== 'function' || n === 0) return new Float32Array(n);
+  const b = NodeBuffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
