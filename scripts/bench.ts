@@ -26,12 +26,16 @@
  * @tessera/native replaces them where its addon is built.
  *
  * Per configuration: one warm-up run under tf.profile (measurePeak: peak tfjs
- * bytes), then `reps` timed runs without profiling; outputs are read back
- * (dataSync) inside the timing; wall time and process CPU time are both
- * recorded (medians). GFLOP/s: the variant's forward flops (dense:
- * 4 n^2 D per head), and 3.5x that for forward+backward (FlashAttention-2's
- * convention: the backward costs 2.5 forwards). Ratios are against the
- * `reference` variant on the same backend, n and pass.
+ * bytes), up to 0.5 s more of untimed runs (bench/warm_up.ts), then `reps`
+ * timed runs without profiling; outputs are read back (dataSync) inside the
+ * timing; wall time and process CPU time are both recorded (medians).
+ * GFLOP/s: the variant's forward flops (dense: 4 n^2 D per head), and 3.5x
+ * that for forward+backward (FlashAttention-2's convention: the backward
+ * costs 2.5 forwards). '% ceil': GFLOP/s against the float32 GEMM ceiling
+ * that @tessera/native's sgemm measures at the start of the run. Ratios are
+ * against the `reference` variant on the same backend, n and pass, and, for
+ * the native flash rows, against onnxruntime-node's fused MHA (ort-mha, the
+ * cpu rows) at the same n.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -40,6 +44,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { info as tesseraInfo } from '@tessera/attention';
 import { BACKEND_NAMES, initBackend, measurePeak, randomNormal } from '@tessera/tensor';
 import type { BenchInputs, BenchVariant } from './bench/types';
+import { warmUp } from './bench/warm_up';
+import { onesLikeOutput } from './bench/grads_of_sum';
 
 // --- issue 8 (webgpu bundle): variant families load lazily ---
 // A family whose optional package (@tessera/native, onnxruntime-node, ...) is
@@ -83,6 +89,8 @@ interface Rec {
   peakBytes: number | null;
   gflops: number | null;
   vsReference?: number | null;
+  /** GFLOP/s as a percentage of the machine's float32 GEMM ceiling measured at the start of the run (null without @tessera/native). */
+  ceilingPct?: number | null;
   skipped?: string;
   /** The variant's remark on this row (BenchVariant.prepare), e.g. a self-check's result. */
   note?: string;
@@ -140,8 +148,17 @@ async function main(): Promise<void> {
   const { B, H, D } = attentionSuite;
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
   const records: Rec[] = [];
+  const ceiling = gemmCeiling();
   console.log(`# ${suite}: B=${B} H=${H} D=${D}, n=${ns.join(',')}, backends=${backends.join(',')}, reps=${reps} (median), budget ${budgetMs / 1000} s | ${machine}`);
-  console.log('variant'.padEnd(22) + 'backend'.padEnd(8) + 'pass'.padEnd(9) + 'n'.padStart(6) + 'ms'.padStart(11) + 'cpu ms'.padStart(11) + 'reps'.padStart(5) + 'GFLOP/s'.padStart(9) + 'peak MB'.padStart(10) + 'vs ref'.padStart(8) + '  engine / note');
+  console.log(
+    ceiling
+      ? `# float32 GEMM ceiling: ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.how}); '% ceil' = GFLOP/s / ceiling`
+      : `# float32 GEMM ceiling: not measured (@tessera/native unavailable)`,
+  );
+  console.log(
+    'variant'.padEnd(22) + 'backend'.padEnd(8) + 'pass'.padEnd(9) + 'n'.padStart(6) + 'ms'.padStart(11) + 'cpu ms'.padStart(11) + 'reps'.padStart(5) + 'GFLOP/s'.padStart(9) +
+      '% ceil'.padStart(7) + 'peak MB'.padStart(10) + 'vs ref'.padStart(8) + '  engine / note',
+  );
 
   for (const backend of backends) {
     await initBackend(backend);
@@ -179,17 +196,19 @@ async function main(): Promise<void> {
           rec.engine = engineOf(v, backend);
           const ref = records.find((r) => r.variant === 'reference' && r.backend === backend && r.n === n && r.pass === p);
           if (ref && ref.timeMs && rec.timeMs && v.name !== 'reference') rec.vsReference = +(ref.timeMs / rec.timeMs).toFixed(2);
+          rec.ceilingPct = ceiling && rec.gflops ? +((100 * rec.gflops) / ceiling.gflops).toFixed(1) : null;
           records.push(rec);
           print(rec);
           // Written after every record, so an interrupted run keeps what it measured.
-          if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ suite, machine, config: `B=${B} H=${H} D=${D}`, records }, null, 1) + '\n');
+          if (opts.json) fs.writeFileSync(opts.json, JSON.stringify({ suite, machine, config: `B=${B} H=${H} D=${D}`, gemmCeilingGflops: ceiling?.gflops ?? null, records }, null, 1) + '\n');
         }
       }
       tf.dispose([x.q, x.k, x.v]);
     }
   }
   printRatios(records);
-  const report = { suite, machine, config: `B=${B} H=${H} D=${D}`, records };
+  printPeerRatios(records);
+  const report = { suite, machine, config: `B=${B} H=${H} D=${D}`, gemmCeilingGflops: ceiling?.gflops ?? null, records };
   if (opts.json) {
     fs.writeFileSync(opts.json, JSON.stringify(report, null, 1) + '\n');
     console.log(`wrote ${opts.json}`);
@@ -201,6 +220,18 @@ async function main(): Promise<void> {
     const prefix = opts.json ? path.basename(opts.json, '.json') : `bench-${suite}`;
     const files = await plotBenchResults(report, opts.plot, prefix);
     console.log(`wrote ${files.join(', ')}`);
+  }
+}
+
+/** The machine's float32 GEMM ceiling, measured by @tessera/native's own sgemm (1024^3, best of 5) on the engine's threads; null without the addon. */
+function gemmCeiling(): { gflops: number; how: string } | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const native = require('@tessera/native') as typeof import('@tessera/native');
+    if (!native.available()) return null;
+    return { gflops: native.gemmCeiling(1024, 5), how: `@tessera/native sgemm 1024^3, best of 5, ${native.info().threads} threads, ${native.info().isa}` };
+  } catch {
+    return null;
   }
 }
 
@@ -220,6 +251,8 @@ function engineOf(v: BenchVariant, backend: string): string {
 async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContainer | Promise<tf.TensorContainer>, x: BenchInputs, rec: Rec, reps: number, budgetMs = Infinity): Promise<void> {
   const flops = v.flops(x) * (rec.pass === 'forwardBackward' ? 3.5 : 1);
   try {
+    // dy = 1 for forward+backward (grads_of_sum.ts) exists before the profile: an input, not the variant's memory.
+    if (rec.pass === 'forwardBackward') onesLikeOutput(x);
     // Warm-up under tf.profile: peak bytes (and the first timing, used alone when it exceeds the budget).
     const c0 = process.cpuUsage();
     const m = await measurePeak(async () => {
@@ -236,6 +269,12 @@ async function measure(v: BenchVariant, fn: (x: BenchInputs) => tf.TensorContain
       times.push(m.timeMs);
       cpus.push((c1.user + c1.system) / 1000);
     } else {
+      // Then up to 0.5 s more untimed (scripts/bench/warm_up.ts: millisecond kernels' first outputs fault fresh pages).
+      await warmUp(async () => {
+        const r = await fn(x);
+        readBack(r);
+        tf.dispose(r);
+      });
       for (let i = 0; i < reps; i++) {
         const t0 = performance.now();
         const u0 = process.cpuUsage();
@@ -263,7 +302,8 @@ function print(r: Rec): void {
   const note = (r.skipped ? `skipped: ${r.skipped}` : r.reps === 1 ? `${r.engine} (1 run: over budget, no warm-up)` : r.engine) + (r.note ? `; ${r.note}` : '');
   console.log(
     r.variant.padEnd(22) + r.backend.padEnd(8) + (r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9) + String(r.n).padStart(6) +
-      f(r.timeMs).padStart(11) + f(r.cpuMs).padStart(11) + String(r.reps).padStart(5) + f(r.gflops, 2).padStart(9) + f(r.peakBytes === null ? null : r.peakBytes / 2 ** 20).padStart(10) +
+      f(r.timeMs).padStart(11) + f(r.cpuMs).padStart(11) + String(r.reps).padStart(5) + f(r.gflops, 2).padStart(9) + f(r.ceilingPct, 0).padStart(7) +
+      f(r.peakBytes === null ? null : r.peakBytes / 2 ** 20).padStart(10) +
       (r.vsReference ? r.vsReference.toFixed(2) + 'x' : '-').padStart(8) + '  ' + note,
   );
 }
@@ -273,6 +313,19 @@ function printRatios(records: Rec[]): void {
   if (rows.length === 0) return;
   console.log('\n# speed-up vs reference (reference time / variant time, same backend, n and pass)');
   for (const r of rows) console.log(`${r.variant.padEnd(22)}${r.backend.padEnd(8)}${(r.pass === 'forward' ? 'fwd' : 'fwd+bwd').padEnd(9)}n=${String(r.n).padEnd(6)}${r.vsReference}x`);
+}
+
+/** Each native forward row against onnxruntime-node's fused MHA (ort-mha) at the same n: peer time / variant time (> 1: faster than the peer). */
+function printPeerRatios(records: Rec[]): void {
+  const rows: string[] = [];
+  for (const r of records) {
+    if (r.family !== 'native' || r.pass !== 'forward' || !r.timeMs || r.variant.includes('sparse') || r.variant.includes('causal')) continue;
+    const peer = records.find((p) => p.variant === 'ort-mha' && p.n === r.n && p.timeMs);
+    if (peer) rows.push(`${r.variant.padEnd(22)}${r.backend.padEnd(8)}n=${String(r.n).padEnd(6)}${(peer.timeMs! / r.timeMs).toFixed(2)}x (ort-mha ${peer.timeMs} ms)`);
+  }
+  if (rows.length === 0) return;
+  console.log('\n# speed vs onnxruntime-node fused MultiHeadAttention (ort-mha time / variant time, forward, same n)');
+  for (const l of rows) console.log(l);
 }
 
 // --- CLI validation (issue 9): bad flags -> one-line error + usage, exit code 2, nothing written ---

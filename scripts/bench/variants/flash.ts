@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AttentionOptions, flashAttention, getEngine, setEngine, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import type { BenchInputs, BenchVariant } from '../types';
+import { gradsOfSum } from '../grads_of_sum';
 
 function withTypeScript<T>(fn: () => T): T {
   const prev = getEngine();
@@ -25,7 +26,7 @@ function variant(name: string, options: AttentionOptions & { returnLse?: false }
     flops: (x: BenchInputs) => 4 * x.n * x.n * x.D * x.B * x.H * (options.causal ? 0.5 : 1),
     supports: (backend: string) => ['cpu', 'wasm', 'webgpu', 'tensorflow', 'webgl'].includes(backend),
     forward: (x: BenchInputs) => withTypeScript(() => flashAttention(x.q, x.k, x.v, options)),
-    forwardBackward: (x: BenchInputs) => withTypeScript(() => tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(flashAttention(q, k, v, options)))([x.q, x.k, x.v])),
+    forwardBackward: (x: BenchInputs) => withTypeScript(() => gradsOfSum((q, k, v) => flashAttention(q, k, v, options), x)),
   };
 }
 

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { linearAttention, LinearAttentionOptions } from '@tessera/attention';
 import { initBackend, measurePeak } from '@tessera/tensor';
 import type { BenchInputs, BenchVariant } from '../types';
+import { gradsOfSum } from '../grads_of_sum';
 
 const CHUNK = 64;
 const M = 256;
@@ -37,7 +38,7 @@ function variant(name: string, options: LinearAttentionOptions): BenchVariant {
       return linearAttention(x.q, x.k, x.v, options);
     },
     forwardBackward(x: BenchInputs): tf.TensorContainer {
-      return tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(linearAttention(q, k, v, options)))([x.q, x.k, x.v]);
+      return gradsOfSum((q, k, v) => linearAttention(q, k, v, options), x);
     },
   };
 }

@@ -21,6 +21,7 @@ import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import { loadOrt, timeOrt } from '../onnx/ort_attention';
 import type { BenchInputs, BenchVariant } from '../types';
 import { warmUp } from '../warm_up';
+import { gradsOfSum } from '../grads_of_sum';
 
 const engine = nativeEngine();
 
@@ -39,17 +40,6 @@ export function gemmCeiling(): number | null {
   return native.available() ? native.gemmCeiling(1024, 5) : null;
 }
 
-let dyCache: tf.Tensor | null = null;
-/** dy = 1 of the output's shape [B, H, n, Dv], kept across calls for one shape (the previous shape's is disposed). */
-function onesLike(x: BenchInputs): tf.Tensor {
-  const shape = [x.B, x.H, x.n, x.v.shape[3] as number];
-  if (!dyCache || dyCache.isDisposed || !tfc.util.arraysEqual(dyCache.shape, shape)) {
-    if (dyCache && !dyCache.isDisposed) dyCache.dispose();
-    dyCache = tfc.tidy(() => tfc.keep(tfc.ones(shape)));
-  }
-  return dyCache;
-}
-
 function variant(name: string, causal: boolean): BenchVariant {
   return {
     name,
@@ -57,14 +47,8 @@ function variant(name: string, causal: boolean): BenchVariant {
     flops: (x: BenchInputs) => 4 * x.n * x.n * x.D * x.B * x.H * (causal ? 0.5 : 1),
     supports: (backend: string) => engine !== null && ['cpu', 'wasm', 'tensorflow'].includes(backend),
     forward: (x: BenchInputs): tf.TensorContainer => withNative(() => flashAttention(x.q, x.k, x.v, { causal })),
-    // An explicit upstream gradient dy = 1 (the gradient of sum(out)) instead of
-    // differentiating tf.sum: tfjs cpu's sum gradient is a broadcast mul that
-    // alone took 41 ms at n = 1024 (more than the attention backward), which
-    // would measure tfjs's loss, not the attention kernels. dy is an input like
-    // q, k and v, made once per shape outside the timed calls (filling 8 MB
-    // took 2-3 ms at n = 4096).
-    forwardBackward: (x: BenchInputs): tf.TensorContainer =>
-      withNative(() => tfc.tidy(() => tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => flashAttention(q, k, v, { causal }))([x.q, x.k, x.v], onesLike(x)))),
+    // d sum(out) / d(q, k, v) with an explicit dy = 1 made outside the timing (grads_of_sum.ts).
+    forwardBackward: (x: BenchInputs): tf.TensorContainer => withNative(() => gradsOfSum((q, k, v) => flashAttention(q, k, v, { causal }), x)),
   };
 }
 

@@ -1,6 +1,13 @@
 /**
- * onnxruntime-node variants for `npm run bench -- attention --backend webgpu`
- * (issue 8): `ort-webgpu-mha` is onnxruntime-node's WebGPU execution provider
+ * onnxruntime-node, the peer a JavaScript user would pick (it runs
+ * transformers.js), measured by `npm run bench -- attention` beside Tessera on
+ * the same q, k, v (forward only: ORT has no training here):
+ *  - ort-mha / ort-matmul-softmax (issue 6), on runs with backend `cpu`: its
+ *    CPU execution provider with the fused com.microsoft.MultiHeadAttention
+ *    and the plain MatMul/Softmax/MatMul graph (onnx/graphs.ts), as many
+ *    intra-op threads as the native engine has. The tfjs backend does not
+ *    matter to ORT, so these rows appear once, with the cpu rows.
+ *  - ort-webgpu-mha (issue 8): onnxruntime-node's WebGPU execution provider
  * running the fused com.microsoft.MultiHeadAttention (onnx/ort_webgpu.ts),
  * measured beside Tessera's WGSL flash kernel in the same run, on the same
  * q, k, v. Inputs and output live on the host: each timed run is one
@@ -12,9 +19,69 @@
  * self-check against its CPU EP (onnx/ort_webgpu.ts), so a fast wrong kernel
  * is visible as such.
  */
+import * as os from 'os';
 import type { BenchInputs, BenchVariant } from '../types';
 import { mhaFeeds, runMhaDiscard, toMhaLayout, webGpuMha, type WebGpuMha } from '../onnx/ort_webgpu';
-import type { OrtTensor } from '../onnx/ort_attention';
+import { loadOrt, ortLoadError, type OrtSession, type OrtTensor } from '../onnx/ort_attention';
+import { fusedMha, matmulSoftmax } from '../onnx/graphs';
+
+/** The native engine's thread count (ORT gets as many intra-op threads), else the CPU count. */
+function engineThreads(): number {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const native = require('@tessera/native') as typeof import('@tessera/native');
+    if (native.available()) return native.info().threads;
+  } catch {
+    // @tessera/native not installed: fall through
+  }
+  return os.cpus().length;
+}
+
+/**
+ * onnxruntime-node's CPU EP on one graph. `maxN`: the MatMul/Softmax/MatMul
+ * graph materialises the [B, H, n, n] scores (8.6 GB at n = 16,384), so it
+ * stops at 4,096.
+ */
+function ortCpu(name: string, graph: 'mha' | 'matmul-softmax', maxN: number): BenchVariant {
+  let state: { session: OrtSession; feeds: Record<string, OrtTensor> } | null = null;
+  return {
+    name,
+    family: 'onnx',
+    external: `onnxruntime-node cpu EP (${graph === 'mha' ? 'fused MultiHeadAttention' : 'MatMul/Softmax/MatMul'})`,
+    flops: (x: BenchInputs) => 4 * x.n * x.n * x.D * x.B * x.H,
+    supports: (backend: string, n: number) => backend === 'cpu' && n <= maxN,
+    async prepare(x: BenchInputs): Promise<{ skip?: string; note?: string }> {
+      if (x.k.shape[1] !== x.H || x.v.shape[3] !== x.D) return { skip: 'the ORT graphs need Hkv = H and Dv = D' };
+      const ort = loadOrt();
+      if (!ort) return { skip: `onnxruntime-node unavailable: ${ortLoadError()}` };
+      const threads = engineThreads();
+      const session = await ort.InferenceSession.create(graph === 'mha' ? fusedMha(x.H, x.D) : matmulSoftmax(x.D), {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionProviders: ['cpu'],
+      });
+      // Host copies in each graph's layout, made outside the timing.
+      const host = (t: BenchInputs['q']) => t.dataSync() as Float32Array;
+      const feeds =
+        graph === 'mha'
+          ? mhaFeeds(ort, toMhaLayout(host(x.q), x.B, x.H, x.n, x.D), toMhaLayout(host(x.k), x.B, x.H, x.n, x.D), toMhaLayout(host(x.v), x.B, x.H, x.n, x.D), x.B, x.n, x.H, x.D)
+          : Object.fromEntries(['q', 'k', 'v'].map((k, i) => [k, new ort.Tensor('float32', Float32Array.from(host([x.q, x.k, x.v][i])), [x.B, x.H, x.n, x.D])]));
+      state = { session, feeds };
+      return { note: `${threads} intra-op threads` };
+    },
+    async forward(): Promise<[]> {
+      if (!state) throw new Error(`${name}: forward before prepare`);
+      const r = await state.session.run(state.feeds);
+      for (const t of Object.values(r)) t.dispose?.();
+      return []; // the output stays in ORT's host tensor (disposed); no tfjs tensor to read back
+    },
+    async release(): Promise<void> {
+      await state?.session.release();
+      state = null;
+    },
+  };
+}
 
 function ortWebGpuMha(): BenchVariant {
   let state: { mha: WebGpuMha; feeds: Record<string, OrtTensor> } | null = null;
@@ -45,4 +112,4 @@ function ortWebGpuMha(): BenchVariant {
   };
 }
 
-export const variants: BenchVariant[] = [ortWebGpuMha()];
+export const variants: BenchVariant[] = [ortCpu('ort-mha', 'mha', Infinity), ortCpu('ort-matmul-softmax', 'matmul-softmax', 4096), ortWebGpuMha()];

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionReference } from '@tessera/attention';
 import type { BenchInputs, BenchVariant } from '../types';
+import { gradsOfSum } from '../grads_of_sum';
 
 /** Bytes of one [B, H, n, n] float32 score matrix. */
 const scoreBytes = (x: { B: number; H: number; n: number }) => x.B * x.H * x.n * x.n * 4;
@@ -18,6 +19,6 @@ export const variants: BenchVariant[] = [
     // wasm's heap tops out at 4 GB: at n = 8192 (B=1, H=8) one score matrix is 2 GB and the softmax needs several.
     supports: (backend: string, n: number) => scoreBytes({ B: 1, H: 8, n }) <= 2 ** 30 || backend !== 'wasm',
     forward: (x: BenchInputs) => attentionReference(x.q, x.k, x.v),
-    forwardBackward: (x: BenchInputs) => tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(attentionReference(q, k, v)))([x.q, x.k, x.v]),
+    forwardBackward: (x: BenchInputs) => gradsOfSum((q, k, v) => attentionReference(q, k, v), x),
   },
 ];

@@ -20,6 +20,7 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { AttentionEngine, bigBird, BlockMask, blockSparseAttention, getEngine, setEngine, slidingWindow, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import type { BenchInputs, BenchVariant } from '../types';
+import { gradsOfSum } from '../grads_of_sum';
 
 const BLOCK = 64;
 const NATIVE = nativeEngine();
@@ -66,7 +67,7 @@ function variant(name: string, maskFor: (n: number) => BlockMask, engine: Partia
     },
     forwardBackward(x: BenchInputs): tf.TensorContainer {
       const mask = maskFor(x.n);
-      return withEngine(engine, () => tfc.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tfc.sum(blockSparseAttention(q, k, v, mask)))([x.q, x.k, x.v]));
+      return withEngine(engine, () => gradsOfSum((q, k, v) => blockSparseAttention(q, k, v, mask), x));
     },
   };
 }
