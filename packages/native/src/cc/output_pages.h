@@ -1,13 +1,16 @@
-// First-touch cost of large outputs. A fresh output array of tens of MB (the
-// tfjs cpu backend allocates a new one per call; glibc maps every allocation
-// of 32 MB or more afresh) is faulted in 4 KB pages as the kernel writes it:
-// on our virtual machines a 4 KB fault costs ~1.4 us (0.75 ms per 2 MB),
-// 12% of a window-256 block-sparse forward at n = 65,536 (128 MB output).
-// Asking for transparent huge pages on such a buffer (when the system's THP
-// mode is `madvise`) makes that one fault per 2 MB (0.04 ms measured). Only
-// buffers that own their whole ArrayBuffer and span at least kMinBytes are
-// advised, i.e. mappings of their own; views into a shared heap (the wasm
-// backend's memory) are left alone. Hint only: failure changes nothing.
+// First-touch cost of large outputs. A fresh output array of megabytes (the
+// tfjs cpu backend allocates a new one per call; glibc maps allocations of
+// 32 MB or more afresh every time, smaller ones until its mmap threshold has
+// grown past them) is faulted in 4 KB pages as the kernel writes it: on our
+// virtual machines a 4 KB fault costs ~1.4 us (0.75 ms per 2 MB), 12% of a
+// window-256 block-sparse forward at n = 65,536 (128 MB output). Asking for
+// transparent huge pages on such a buffer (when the system's THP mode is
+// `madvise`) makes that one fault per 2 MB (0.04 ms measured). Buffers that
+// own their whole ArrayBuffer and span at least kHugePageMinBytes are
+// advised (4 MB: the 8 MB gradients of n = 4,096, B = 1, H = 8, D = 64 are;
+// the 2 MB output at n = 1,024 has no whole aligned 2 MB page anyway); views
+// into a shared heap (the wasm backend's memory) are left alone. Hint only:
+// where THP is off or the call fails, nothing changes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +20,7 @@
 
 namespace tessera {
 
-constexpr size_t kHugePageMinBytes = size_t(32) << 20;
+constexpr size_t kHugePageMinBytes = size_t(4) << 20;
 
 inline void adviseHugePages(void* data, size_t bytes, size_t bufferBytes) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
