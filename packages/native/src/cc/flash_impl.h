@@ -375,10 +375,10 @@ static void flashForward(const FlashFwdArgs& a) {
 // task: twice the tasks of one per (b, kv head), so that multi-query attention
 // at B = 1 (one kv head) runs on two threads instead of one, and a thread
 // delayed by the machine leaves the other at most half a head's work at the
-// end. Each half owns its dK/dV rows; dQ needs both
-// halves, so each accumulates its own partial dQ and the second to finish
-// adds the first's: p0 + p1 == p1 + p0 exactly, so the result does not depend
-// on which half finishes first, nor on the thread count.
+// end. Each half owns its dK/dV rows; dQ needs both halves, so each
+// accumulates its own partial dQ and the second to finish adds the first's:
+// p0 + p1 == p1 + p0 exactly, so the result does not depend on which half
+// finishes first, nor on the thread count.
 struct DqMerge {
   std::mutex mu;
   std::vector<uint8_t> first;  // per (b, kv head): a half's partial dQ is already in the output
