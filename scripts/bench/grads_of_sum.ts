@@ -11,16 +11,20 @@ import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
 import type { BenchInputs } from './types';
 
-let dyCache: tf.Tensor | null = null;
+let dyCache: { dy: tf.Tensor; backend: string } | null = null;
 
-/** dy = 1 of the attention output's shape [B, H, n, Dv], kept across calls for one shape (the previous shape's is disposed). */
+/**
+ * dy = 1 of the attention output's shape [B, H, n, Dv] on the current backend, kept across calls
+ * for one shape and backend (the previous one is disposed when either changes).
+ */
 export function onesLikeOutput(x: BenchInputs): tf.Tensor {
   const shape = [x.B, x.H, x.n, x.v.shape[3] as number];
-  if (!dyCache || dyCache.isDisposed || !tfc.util.arraysEqual(dyCache.shape, shape)) {
-    if (dyCache && !dyCache.isDisposed) dyCache.dispose();
-    dyCache = tfc.tidy(() => tfc.keep(tfc.ones(shape)));
+  const backend = tfc.getBackend();
+  if (!dyCache || dyCache.dy.isDisposed || dyCache.backend !== backend || !tfc.util.arraysEqual(dyCache.dy.shape, shape)) {
+    if (dyCache && !dyCache.dy.isDisposed) dyCache.dy.dispose();
+    dyCache = { dy: tfc.tidy(() => tfc.keep(tfc.ones(shape))), backend };
   }
-  return dyCache;
+  return dyCache.dy;
 }
 
 /** d sum(attention(q, k, v)) / d(q, k, v) for the inputs x. */

@@ -61,13 +61,18 @@ function ortCpu(name: string, graph: 'mha' | 'matmul-softmax', maxN: number): Be
         graphOptimizationLevel: 'all',
         executionProviders: ['cpu'],
       });
-      // Host copies in each graph's layout, made outside the timing.
-      const host = (t: BenchInputs['q']) => t.dataSync() as Float32Array;
-      const feeds =
-        graph === 'mha'
-          ? mhaFeeds(ort, toMhaLayout(host(x.q), x.B, x.H, x.n, x.D), toMhaLayout(host(x.k), x.B, x.H, x.n, x.D), toMhaLayout(host(x.v), x.B, x.H, x.n, x.D), x.B, x.n, x.H, x.D)
-          : Object.fromEntries(['q', 'k', 'v'].map((k, i) => [k, new ort.Tensor('float32', Float32Array.from(host([x.q, x.k, x.v][i])), [x.B, x.H, x.n, x.D])]));
-      state = { session, feeds };
+      try {
+        // Host copies in each graph's layout, made outside the timing.
+        const host = (t: BenchInputs['q']) => t.dataSync() as Float32Array;
+        const feeds =
+          graph === 'mha'
+            ? mhaFeeds(ort, toMhaLayout(host(x.q), x.B, x.H, x.n, x.D), toMhaLayout(host(x.k), x.B, x.H, x.n, x.D), toMhaLayout(host(x.v), x.B, x.H, x.n, x.D), x.B, x.n, x.H, x.D)
+            : Object.fromEntries(['q', 'k', 'v'].map((k, i) => [k, new ort.Tensor('float32', Float32Array.from(host([x.q, x.k, x.v][i])), [x.B, x.H, x.n, x.D])]));
+        state = { session, feeds };
+      } catch (e) {
+        await session.release(); // release() would not see a session that never reached `state`
+        throw e;
+      }
       return { note: `${threads} intra-op threads` };
     },
     async forward(): Promise<[]> {

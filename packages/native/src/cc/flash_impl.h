@@ -16,7 +16,7 @@
 constexpr int BR = 64;  // queries per tile (columns of S^T), a multiple of W
 constexpr int BC = 64;  // keys per tile (rows of S^T)
 constexpr int BCF = 128;  // keys per dense chunk: halves the per-call setup and O / dQ load/store per FLOP of the K = keys GEMMs (S^T is 32 KB)
-constexpr int KB = 1024;  // keys per backward block (a multiple of BCF): K, V, dK, dV blocks (1 MB at D = 64) stay in L2 while every query tile passes (n = 16,384 backward: 3.10-3.13 s vs 3.21-3.24 at 256)
+constexpr int KB = 1024;  // keys per backward block (a multiple of BCF): every query tile passes one block's K, V, dK, dV (1 MB at D = 64, mostly L2-resident on Zen 4) before the next (n = 16,384 backward: 3.10-3.13 s vs 3.21-3.24 at 256)
 static_assert(BR % W == 0, "BR must be a multiple of the vector width");
 static const float kInf = std::numeric_limits<float>::infinity();
 constexpr float kLog2e = 1.4426950408889634f;
@@ -373,15 +373,19 @@ static void flashForward(const FlashFwdArgs& a) {
 
 // The keys of one (b, kv head) split in two halves at a chunk boundary, each a
 // task: twice the tasks of one per (b, kv head), so that multi-query attention
-// at B = 1 (one kv head) runs on two threads instead of one, and a thread
-// delayed by the machine leaves the other at most half a head's work at the
-// end. Each half owns its dK/dV rows; dQ needs both halves, so each
-// accumulates its own partial dQ and the second to finish adds the first's:
-// p0 + p1 == p1 + p0 exactly, so the result does not depend on which half
-// finishes first, nor on the thread count.
+// at B = 1 (one kv head) runs on two threads instead of one (the halves split
+// the keys, not the work: under a causal mask the first half has ~3/4 of it),
+// and tasks are smaller when a thread is delayed by the machine. Each half
+// owns its dK/dV rows; dQ needs both halves, so each accumulates its own
+// partial dQ (thread-local scratch of G * Tq * D floats, kept like the packed
+// Q^T / dO^T, which each half also packs) and the second to finish adds the
+// first's: p0 + p1 == p1 + p0 exactly, so the result does not depend on which
+// half finishes first, nor on the thread count (NaN inputs aside: which NaN
+// payload survives an add depends on the operand order).
 struct DqMerge {
-  std::mutex mu;
-  std::vector<uint8_t> first;  // per (b, kv head): a half's partial dQ is already in the output
+  explicit DqMerge(int64_t groups) : mu(new std::mutex[groups]), first(groups, 0) {}
+  std::unique_ptr<std::mutex[]> mu;  // per (b, kv head): merges of different groups do not wait on each other
+  std::vector<uint8_t> first;        // per (b, kv head): a half's partial dQ is already in the output
 };
 
 static int64_t backwardSplits(const AttnCommon& c) { return c.Tk >= 4 * BCF ? 2 : 1; }
@@ -449,7 +453,7 @@ static void flashBackwardGroup(const FlashBwdArgs& a, int64_t b, int64_t kvh, in
       }
   }
   if (!merge) return;
-  std::lock_guard<std::mutex> lock(merge->mu);
+  std::lock_guard<std::mutex> lock(merge->mu[b * c.Hkv + kvh]);
   uint8_t& first = merge->first[b * c.Hkv + kvh];
   if (!first) {
     std::memcpy(dqGroup, dqAcc, sizeof(float) * G * c.Tq * D);
@@ -466,8 +470,7 @@ static void flashBackward(const FlashBwdArgs& a) {
     return;
   }
   const int64_t mid = backwardMid(c);
-  DqMerge merge;
-  merge.first.assign(c.B * c.Hkv, 0);
+  DqMerge merge(c.B * c.Hkv);
   parallelFor(c.B * c.Hkv * 2, [&](int64_t t) {
     const int64_t bk = t / 2, half = t % 2;
     flashBackwardGroup(a, bk / c.Hkv, bk % c.Hkv, half ? mid : 0, half ? c.Tk : mid, &merge);

@@ -13,9 +13,19 @@ interface BufferLike {
 
 const NodeBuffer: BufferLike | undefined = (globalThis as { Buffer?: BufferLike }).Buffer;
 
-/** A Float32Array of n elements with unspecified contents: the caller must write every element. */
+/**
+ * A Float32Array of n elements with unspecified contents: the caller must write every element.
+ * Falls back to a zeroed array where Buffer cannot allocate that much (Node <= 21 caps Buffers
+ * at 4 GiB; typed arrays go further).
+ */
 export function uninitializedFloat32(n: number): Float32Array {
   if (!NodeBuffer || typeof NodeBuffer.allocUnsafeSlow !== 'function' || n === 0) return new Float32Array(n);
-  const b = NodeBuffer.allocUnsafeSlow(n * 4);
+  let b: { buffer: ArrayBuffer; byteOffset: number };
+  try {
+    b = NodeBuffer.allocUnsafeSlow(n * 4);
+  } catch (e) {
+    if (e instanceof RangeError) return new Float32Array(n); // ERR_OUT_OF_RANGE: over Buffer's maximum length
+    throw e;
+  }
   return new Float32Array(b.buffer, b.byteOffset, n);
 }
