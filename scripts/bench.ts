@@ -46,6 +46,7 @@ import { BACKEND_NAMES, initBackend, measurePeak, randomNormal } from '@tessera/
 import type { BenchInputs, BenchVariant } from './bench/types';
 import { warmUp } from './bench/warm_up';
 import { onesLikeOutput } from './bench/grads_of_sum';
+import { gemmCeiling } from './bench/native_addon';
 
 // --- issue 8 (webgpu bundle): variant families load lazily ---
 // A family whose optional package (@tessera/native, onnxruntime-node, ...) is
@@ -220,18 +221,6 @@ async function main(): Promise<void> {
     const prefix = opts.json ? path.basename(opts.json, '.json') : `bench-${suite}`;
     const files = await plotBenchResults(report, opts.plot, prefix);
     console.log(`wrote ${files.join(', ')}`);
-  }
-}
-
-/** The machine's float32 GEMM ceiling, measured by @tessera/native's own sgemm (1024^3, best of 5) on the engine's threads; null without the addon. */
-function gemmCeiling(): { gflops: number; how: string } | null {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require('@tessera/native') as typeof import('@tessera/native');
-    if (!native.available()) return null;
-    return { gflops: native.gemmCeiling(1024, 5), how: `@tessera/native sgemm 1024^3, best of 5, ${native.info().threads} threads, ${native.info().isa}` };
-  } catch {
-    return null;
   }
 }
 

@@ -27,6 +27,8 @@
  */
 import * as os from 'os';
 import * as native from '@tessera/native';
+import { Rng } from '@tessera/tensor';
+import { sizesAndReps } from './cli_args';
 
 const B = 1;
 const H = 8;
@@ -39,22 +41,10 @@ function flopsPerHead(n: number, causal: boolean, backward: boolean): number {
   return 4 * n * F * DV + (causal ? n * C * (F + DV) : 0);
 }
 
-/** Deterministic standard normals (xorshift + Box-Muller), then elu(x) + 1 when `elu`. */
+/** Seeded standard normals (@tessera/tensor's Rng), then elu(x) + 1 when `elu`. */
 function fill(len: number, seed: number, elu: boolean): Float32Array {
   const a = new Float32Array(len);
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) + 0.5) / 4294967296;
-  };
-  for (let i = 0; i < len; i += 2) {
-    const r = Math.sqrt(-2 * Math.log(next()));
-    const t = 2 * Math.PI * next();
-    a[i] = r * Math.cos(t);
-    if (i + 1 < len) a[i + 1] = r * Math.sin(t);
-  }
+  new Rng(seed).fillNormal(a);
   if (elu) for (let i = 0; i < len; i++) a[i] = a[i] > 0 ? a[i] + 1 : Math.exp(a[i]);
   return a;
 }
@@ -101,9 +91,7 @@ function ceilingPerCore(): number {
 function main(): void {
   if (!native.available()) throw new Error(`@tessera/native unavailable: ${native.loadError()}`);
   const args = process.argv.slice(2);
-  const sizes = (args[0] && !args[0].startsWith('--') ? args[0] : '16384,65536').split(',').map(Number);
-  const ri = args.indexOf('--reps');
-  const reps = ri >= 0 ? Number(args[ri + 1]) : 5;
+  const { sizes, reps } = sizesAndReps(args, '16384,65536', 5);
   const withBackward = args.includes('--backward');
   const load0 = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const ceiling = native.gemmCeiling(1024, 5);

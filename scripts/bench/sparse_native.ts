@@ -15,22 +15,20 @@
  * (default n = 16384,65536, R = 8; prints the median wall ms after 2 warm-up calls).
  */
 import * as native from '@tessera/native';
-import { bigBird, BlockMask, slidingWindow } from '@tessera/attention';
 import { Rng } from '@tessera/tensor';
+import { SPARSE_LAYOUTS, sparseFlops } from './sparse_layouts';
+import { sizesAndReps } from './cli_args';
+import { gemmCeiling } from './native_addon';
 
 const H = 8;
 const D = 64;
-const BLOCK = 64;
 
 function main(): void {
   if (!native.available()) throw new Error(`@tessera/native unavailable: ${native.loadError()}`);
-  const args = process.argv.slice(2);
-  const ns = (args[0] && !args[0].startsWith('--') ? args[0] : '16384,65536').split(',').map(Number);
-  const ri = args.indexOf('--reps');
-  const reps = ri >= 0 ? Number(args[ri + 1]) : 8;
-  const ceiling = native.gemmCeiling(1024, 5);
-  console.log(`@tessera/native ${native.info().isa}, ${native.info().threads} threads; GEMM ceiling ${ceiling.toFixed(1)} GFLOP/s (1024^3, best of 5)`);
-  for (const n of ns) {
+  const { sizes, reps } = sizesAndReps(process.argv.slice(2), '16384,65536', 8);
+  const ceiling = gemmCeiling()!;
+  console.log(`GEMM ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.how})`);
+  for (const n of sizes) {
     const rng = new Rng(n);
     const rand = (m: number) => {
       const a = new Float32Array(m);
@@ -39,12 +37,9 @@ function main(): void {
     };
     const q = rand(H * n * D), k = rand(H * n * D), v = rand(H * n * D);
     const out = new Float32Array(H * n * D), lse = new Float32Array(H * n);
-    const layouts: Array<[string, BlockMask]> = [
-      ['window256', slidingWindow({ left: 128, right: 128 }, { Tq: n, blockSize: BLOCK })],
-      ['bigbird', bigBird({ windowBlocks: 3, globalBlocks: 2, randomBlocks: 2, seed: 0 }, { Tq: n, blockSize: BLOCK })],
-    ];
-    for (const [name, mask] of layouts) {
-      const flops = 4 * D * mask.stats().visited * BLOCK * BLOCK * (H / (mask.B * mask.H));
+    for (const [name, layout] of Object.entries(SPARSE_LAYOUTS)) {
+      const mask = layout(n);
+      const flops = sparseFlops(mask, 1, H, D);
       const args_: native.BlockSparseForwardArgs = {
         dims: { B: 1, H, Hkv: H, Tq: n, Tk: n, D, Dv: D },
         scale: 1 / Math.sqrt(D),
@@ -71,7 +66,7 @@ function main(): void {
       ms.sort((a, b) => a - b);
       const med = ms[ms.length >> 1];
       const gf = flops / med / 1e6;
-      console.log(`${name.padEnd(10)} n=${n}: ${med.toFixed(1)} ms median of ${reps} = ${gf.toFixed(1)} GFLOP/s (${((100 * gf) / ceiling).toFixed(0)}% of the ceiling)`);
+      console.log(`${name.padEnd(10)} n=${n}: ${med.toFixed(1)} ms median of ${reps} = ${gf.toFixed(1)} GFLOP/s (${((100 * gf) / ceiling.gflops).toFixed(0)}% of the ceiling)`);
       mask.dispose();
     }
   }

@@ -180,22 +180,29 @@ describe('native kernels on typed arrays', () => {
     }
   });
 
-  it('gives bit-identical results on 1, 2 and 3 threads', () => {
+  /** Runs `run` on 1, 2 and 3 threads (the pool's size restored after) and expects bit-identical arrays from each. */
+  function expectSameOnThreads(run: (threads: number) => Float32Array[]): void {
     const threads = native.info().threads;
     const runs: Float32Array[][] = [];
     try {
       for (const n of [1, 2, 3]) {
         native.setNumThreads(n);
-        const { fwd, bwd } = randomArgs(shape, 9);
-        native.flashForward(fwd);
-        const b = bwd();
-        native.flashBackward(b);
-        runs.push([fwd.out, fwd.lse, b.dq, b.dk, b.dv]);
+        runs.push(run(n));
       }
     } finally {
       native.setNumThreads(threads);
     }
     for (const r of runs.slice(1)) r.forEach((x, i) => expect(Buffer.from(x.buffer).equals(Buffer.from(runs[0][i].buffer))).toBe(true));
+  }
+
+  it('gives bit-identical results on 1, 2 and 3 threads', () => {
+    expectSameOnThreads(() => {
+      const { fwd, bwd } = randomArgs(shape, 9);
+      native.flashForward(fwd);
+      const b = bwd();
+      native.flashBackward(b);
+      return [fwd.out, fwd.lse, b.dq, b.dk, b.dv];
+    });
   });
 
   // Tk >= 512: the backward runs each (b, kv head) as two key halves that merge their partial dQ (flash_impl.h backwardSplits).
@@ -204,26 +211,18 @@ describe('native kernels on typed arrays', () => {
     ['GQA, causal window', { B: 1, H: 4, Hkv: 2, Tq: 300, Tk: 700, D: 24, Dv: 16 }, { causal: true, window: [520, 30] as [number, number], segments: false }],
     ['MQA, no causal mask', { B: 2, H: 3, Hkv: 1, Tq: 129, Tk: 777, D: 16, Dv: 20 }, { causal: false, window: null, segments: false }],
   ])('backward over two key halves (%s) matches the TypeScript engine and is bit-identical on 1, 2 and 3 threads', (_l, sh, opts) => {
-    const threads = native.info().threads;
-    const runs: Float32Array[][] = [];
-    try {
-      for (const n of [1, 2, 3]) {
-        native.setNumThreads(n);
-        const { fwd, bwd } = randomArgs(sh as Shape, 11, opts);
-        native.flashForward(fwd);
-        const b = bwd();
-        native.flashBackward(b);
-        runs.push([b.dq, b.dk, b.dv]);
-        if (n === 1) {
-          const t = { ...b, dq: new Float32Array(b.dq.length), dk: new Float32Array(b.dk.length), dv: new Float32Array(b.dv.length) };
-          TYPESCRIPT_ENGINE.flashBackward(t);
-          for (const k of ['dq', 'dk', 'dv'] as const) expectClose(b[k], t[k], { atol: 2e-5, rtol: 1e-4 }, k);
-        }
+    expectSameOnThreads((n) => {
+      const { fwd, bwd } = randomArgs(sh as Shape, 11, opts);
+      native.flashForward(fwd);
+      const b = bwd();
+      native.flashBackward(b);
+      if (n === 1) {
+        const t = { ...b, dq: new Float32Array(b.dq.length), dk: new Float32Array(b.dk.length), dv: new Float32Array(b.dv.length) };
+        TYPESCRIPT_ENGINE.flashBackward(t);
+        for (const k of ['dq', 'dk', 'dv'] as const) expectClose(b[k], t[k], { atol: 2e-5, rtol: 1e-4 }, k);
       }
-    } finally {
-      native.setNumThreads(threads);
-    }
-    for (const r of runs.slice(1)) r.forEach((x, i) => expect(Buffer.from(x.buffer).equals(Buffer.from(runs[0][i].buffer))).toBe(true));
+      return [b.dq, b.dk, b.dv];
+    });
   });
 
   // The cpu kernels allocate outputs without zeroing them (backends/cpu/uninitialized.ts): both engines must write every element,

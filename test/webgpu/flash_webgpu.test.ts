@@ -21,6 +21,15 @@ const hasGpu = process.env.TESSERA_WEBGPU_ADAPTER === 'yes';
 jest.setTimeout(600_000);
 const maybe = hasGpu ? describe : describe.skip;
 
+/** One case per option set (seeds seed, seed + 1, ...) against the reference, lse-weighted gradients included. */
+function expectMatchesReference(shape: Shape, sets: Opt[][], seed: number): void {
+  for (const [k, opts] of sets.entries()) {
+    const fc = makeCase(shape, opts, seed + k);
+    compareWithReference(fc, undefined, { lseWeight: true });
+    fc.dispose();
+  }
+}
+
 maybe('flash WGSL kernels [webgpu]', () => {
   beforeAll(async () => {
     await initBackend('webgpu');
@@ -66,11 +75,7 @@ maybe('flash WGSL kernels [webgpu]: register-blocked forward', () => {
         if (!sg) webgpuOverrides.subgroups = false;
         // A forced shape this device cannot hold (64-key tiles need 16-lane subgroups) or that cannot
         // split the head sizes (Dv 32 over 16 column threads) falls back to the row-per-thread program: checked the same way.
-        for (const [k, opts] of sets.entries()) {
-          const fc = makeCase(s, opts, 11 + k);
-          compareWithReference(fc, undefined, { lseWeight: true });
-          fc.dispose();
-        }
+        expectMatchesReference(s, sets, 11);
       });
     });
   }
@@ -115,11 +120,7 @@ maybe('flash WGSL kernels [webgpu]: register-blocked backward', () => {
     const b = tf.backend() as unknown as WebGpuBackend;
     expect(dkdvTiledNC(s.D, s.Dv, b.device.limits.maxComputeWorkgroupStorageSize)).toBe(4);
     expect(dqTiledNC(s.D, s.Dv, b.device.limits.maxComputeWorkgroupStorageSize)).toBe(4);
-    for (const [k, opts] of sets.entries()) {
-      const fc = makeCase(s, opts, 21 + k);
-      compareWithReference(fc, undefined, { lseWeight: true });
-      fc.dispose();
-    }
+    expectMatchesReference(s, sets, 21);
   });
 
   it('runs by default on GPUs, not on CPU rasterizers, and never with the row programs forced', () => {
@@ -157,17 +158,13 @@ maybe('flash WGSL kernels [webgpu]: fallbacks and limits', () => {
 
   it('matches the reference without subgroups (the fallback WGSL)', () => {
     webgpuOverrides.subgroups = false;
-    const fc = makeCase(shape, ['causal', 'alibi'], 3);
-    compareWithReference(fc, undefined, { lseWeight: true });
-    fc.dispose();
+    expectMatchesReference(shape, [['causal', 'alibi']], 3);
   });
 
   it('splits dispatches over heads when a binding would pass the limit, with the same result', () => {
     // q/out/dq per head 1280 bytes, k/v per kv head 1536: 3500 bytes gives chunks of 2 heads (4 per call), unaligned windows.
     webgpuOverrides.maxBinding = 3500;
-    const fc = makeCase({ B: 2, H: 4, Hkv: 2, Tq: 40, Tk: 48, D: 8, Dv: 8 }, ['window', 'keyMask', 'softcap'], 4);
-    compareWithReference(fc, undefined, { lseWeight: true });
-    fc.dispose();
+    expectMatchesReference({ B: 2, H: 4, Hkv: 2, Tq: 40, Tk: 48, D: 8, Dv: 8 }, [['window', 'keyMask', 'softcap']], 4);
   });
 
   it('throws a clear error (and leaks nothing) when one head cannot fit a binding', () => {

@@ -51,19 +51,27 @@ export interface OrtTiming {
   seconds: number;
 }
 
-/** Median seconds of one forward pass of `graph` at B=1 (after warmUp, as for Tessera's figures). */
-export async function timeOrt(ort: Ort, graph: OrtTiming['graph'], n: number, H: number, D: number, threads: number, reps: number): Promise<number> {
-  const session = await ort.InferenceSession.create(graph === 'mha' ? fusedMha(H, D) : matmulSoftmax(D), {
+/** A CPU EP session of `graph` for H heads of size D with `threads` intra-op threads (what every ORT CPU figure uses). */
+export function cpuSession(ort: Ort, graph: OrtTiming['graph'], H: number, D: number, threads: number): Promise<OrtSession> {
+  return ort.InferenceSession.create(graph === 'mha' ? fusedMha(H, D) : matmulSoftmax(D), {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionProviders: ['cpu'],
   });
-  const data = () => Float32Array.from({ length: H * n * D }, () => Math.random() - 0.5);
-  const dims = graph === 'mha' ? [1, n, H * D] : [1, H, n, D];
+}
+
+/** Host feeds of `graph`: q, k, v already in its layout, `dims` [B, n, H*D] for 'mha', [B, H, n, D] for 'matmul-softmax'. */
+export function graphFeeds(ort: Ort, graph: OrtTiming['graph'], q: Float32Array, k: Float32Array, v: Float32Array, dims: number[]): Record<string, OrtTensor> {
   const names = graph === 'mha' ? ['query', 'key', 'value'] : ['q', 'k', 'v'];
-  const feeds: Record<string, OrtTensor> = {};
-  for (const name of names) feeds[name] = new ort.Tensor('float32', data(), dims);
+  return Object.fromEntries([q, k, v].map((x, i) => [names[i], new ort.Tensor('float32', x, dims)]));
+}
+
+/** Median seconds of one forward pass of `graph` at B=1 (after warmUp, as for Tessera's figures). */
+export async function timeOrt(ort: Ort, graph: OrtTiming['graph'], n: number, H: number, D: number, threads: number, reps: number): Promise<number> {
+  const session = await cpuSession(ort, graph, H, D, threads);
+  const data = () => Float32Array.from({ length: H * n * D }, () => Math.random() - 0.5);
+  const feeds = graphFeeds(ort, graph, data(), data(), data(), graph === 'mha' ? [1, n, H * D] : [1, H, n, D]);
   await warmUp(() => session.run(feeds));
   const ts: number[] = [];
   for (let r = 0; r < reps; r++) {

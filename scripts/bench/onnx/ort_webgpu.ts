@@ -21,7 +21,7 @@
  *   npx ts-node --transpile-only scripts/bench/onnx/ort_webgpu.ts [n,...]
  */
 import { fusedMha } from './graphs';
-import { loadOrt, ortLoadError, type Ort, type OrtSession, type OrtTensor } from './ort_attention';
+import { graphFeeds, loadOrt, ortLoadError, type Ort, type OrtSession, type OrtTensor } from './ort_attention';
 
 /** Largest |webgpu - cpu| the self-check accepts (both float32; outputs are ~0.05 at n = 256; a correct kernel is ~1e-7 off). */
 export const SELF_CHECK_TOLERANCE = 1e-4;
@@ -54,8 +54,7 @@ export function fromMhaLayout(x: Float32Array, B: number, H: number, n: number, 
 
 /** Host feeds of the MHA graph: query/key/value [B, n, H*D]. */
 export function mhaFeeds(ort: Ort, q: Float32Array, k: Float32Array, v: Float32Array, B: number, n: number, H: number, D: number): Record<string, OrtTensor> {
-  const dims = [B, n, H * D];
-  return { query: new ort.Tensor('float32', q, dims), key: new ort.Tensor('float32', k, dims), value: new ort.Tensor('float32', v, dims) };
+  return graphFeeds(ort, 'mha', q, k, v, [B, n, H * D]);
 }
 
 /** One forward pass; returns the output [B, n, H*D] on the host (a copy: ORT's tensor is disposed). */

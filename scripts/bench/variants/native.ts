@@ -5,7 +5,7 @@
  *    forward+backward, on whatever backend the runner selects (cpu reads and
  *    writes tensor memory in place; wasm on its heap).
  * The engine is installed for the call and the previous one restored, so the
- * TypeScript variants keep measuring TypeScript. `gemmCeiling()` is the
+ * TypeScript variants keep measuring TypeScript. `gemmCeiling()` (native_addon.ts) is the
  * machine's float32 GEMM ceiling measured by the addon, for ratios.
  *
  * Standalone (prints the figures recorded in docs/benchmarks.md, with
@@ -21,6 +21,7 @@ import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import { loadOrt, timeOrt } from '../onnx/ort_attention';
 import type { BenchInputs, BenchVariant } from '../types';
 import { warmUp } from '../warm_up';
+import { gemmCeiling } from '../native_addon';
 import { gradsOfSum } from '../grads_of_sum';
 
 const engine = nativeEngine();
@@ -35,10 +36,6 @@ function withNative<T>(fn: () => T): T {
   }
 }
 
-/** GFLOP/s of a 1024^3 float32 GEMM on the engine's threads (best of 5), or null without the addon. */
-export function gemmCeiling(): number | null {
-  return native.available() ? native.gemmCeiling(1024, 5) : null;
-}
 
 function variant(name: string, causal: boolean): BenchVariant {
   return {
@@ -76,7 +73,7 @@ async function main(): Promise<void> {
   if (!engine) throw new Error(`@tessera/native unavailable: ${native.loadError()}`);
   const sizes = (process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '1024,4096,16384').split(',').map(Number);
   const causal = process.argv.includes('--causal');
-  const ceiling = gemmCeiling()!;
+  const ceiling = gemmCeiling()!.gflops;
   console.log(`${engine.name}, backend ${tfc.getBackend()}, GEMM ceiling ${ceiling.toFixed(1)} GFLOP/s (1024^3, best of 5)`);
   const v = variant('native', causal);
   for (const n of sizes) {

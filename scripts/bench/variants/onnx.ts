@@ -19,23 +19,10 @@
  * self-check against its CPU EP (onnx/ort_webgpu.ts), so a fast wrong kernel
  * is visible as such.
  */
-import * as os from 'os';
 import type { BenchInputs, BenchVariant } from '../types';
 import { mhaFeeds, runMhaDiscard, toMhaLayout, webGpuMha, type WebGpuMha } from '../onnx/ort_webgpu';
-import { loadOrt, ortLoadError, type OrtSession, type OrtTensor } from '../onnx/ort_attention';
-import { fusedMha, matmulSoftmax } from '../onnx/graphs';
-
-/** The native engine's thread count (ORT gets as many intra-op threads), else the CPU count. */
-function engineThreads(): number {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const native = require('@tessera/native') as typeof import('@tessera/native');
-    if (native.available()) return native.info().threads;
-  } catch {
-    // @tessera/native not installed: fall through
-  }
-  return os.cpus().length;
-}
+import { cpuSession, graphFeeds, loadOrt, ortLoadError, type OrtSession, type OrtTensor } from '../onnx/ort_attention';
+import { engineThreads } from '../native_addon';
 
 /**
  * onnxruntime-node's CPU EP on one graph. `maxN`: the MatMul/Softmax/MatMul
@@ -55,20 +42,12 @@ function ortCpu(name: string, graph: 'mha' | 'matmul-softmax', maxN: number): Be
       const ort = loadOrt();
       if (!ort) return { skip: `onnxruntime-node unavailable: ${ortLoadError()}` };
       const threads = engineThreads();
-      const session = await ort.InferenceSession.create(graph === 'mha' ? fusedMha(x.H, x.D) : matmulSoftmax(x.D), {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionProviders: ['cpu'],
-      });
+      const session = await cpuSession(ort, graph, x.H, x.D, threads);
       try {
         // Host copies in each graph's layout, made outside the timing.
-        const host = (t: BenchInputs['q']) => t.dataSync() as Float32Array;
-        const feeds =
-          graph === 'mha'
-            ? mhaFeeds(ort, toMhaLayout(host(x.q), x.B, x.H, x.n, x.D), toMhaLayout(host(x.k), x.B, x.H, x.n, x.D), toMhaLayout(host(x.v), x.B, x.H, x.n, x.D), x.B, x.n, x.H, x.D)
-            : Object.fromEntries(['q', 'k', 'v'].map((k, i) => [k, new ort.Tensor('float32', Float32Array.from(host([x.q, x.k, x.v][i])), [x.B, x.H, x.n, x.D])]));
-        state = { session, feeds };
+        const mha = graph === 'mha';
+        const [q, k, v] = [x.q, x.k, x.v].map((t) => (mha ? toMhaLayout(t.dataSync() as Float32Array, x.B, x.H, x.n, x.D) : (t.dataSync() as Float32Array).slice()));
+        state = { session, feeds: graphFeeds(ort, graph, q, k, v, mha ? [x.B, x.n, x.H * x.D] : [x.B, x.H, x.n, x.D]) };
       } catch (e) {
         await session.release(); // release() would not see a session that never reached `state`
         throw e;

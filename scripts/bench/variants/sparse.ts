@@ -17,12 +17,11 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import { AttentionEngine, bigBird, BlockMask, blockSparseAttention, getEngine, setEngine, slidingWindow, TYPESCRIPT_ENGINE } from '@tessera/attention';
+import { AttentionEngine, BlockMask, blockSparseAttention, getEngine, setEngine, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import type { BenchInputs, BenchVariant } from '../types';
 import { gradsOfSum } from '../grads_of_sum';
-
-const BLOCK = 64;
+import { SPARSE_BLOCK, SPARSE_LAYOUTS, sparseFlops } from '../sparse_layouts';
 const NATIVE = nativeEngine();
 
 /** Runs fn with `engine` installed, then restores the previous engine. */
@@ -51,15 +50,10 @@ function variant(name: string, maskFor: (n: number) => BlockMask, engine: Partia
   return {
     name,
     family,
-    flops(x: BenchInputs): number {
-      const m = maskFor(x.n);
-      // visited blocks x bs^2 pairs (a shared layout counts once per batch and head)
-      const pairs = m.stats().visited * BLOCK * BLOCK * ((x.B * x.H) / (m.B * m.H));
-      return 4 * x.D * pairs;
-    },
+    flops: (x: BenchInputs): number => sparseFlops(maskFor(x.n), x.B, x.H, x.D),
     supports(backend: string, n: number): boolean {
       // Host-path kernels: any backend; the mask needs blockSize <= n.
-      return n >= BLOCK && ['cpu', 'wasm', 'webgpu', 'tensorflow'].includes(backend);
+      return n >= SPARSE_BLOCK && ['cpu', 'wasm', 'webgpu', 'tensorflow'].includes(backend);
     },
     forward(x: BenchInputs): tf.TensorContainer {
       const mask = maskFor(x.n);
@@ -72,8 +66,8 @@ function variant(name: string, maskFor: (n: number) => BlockMask, engine: Partia
   };
 }
 
-const window256 = cached((n) => slidingWindow({ left: 128, right: 128 }, { Tq: n, blockSize: BLOCK }));
-const bigBird322 = cached((n) => bigBird({ windowBlocks: 3, globalBlocks: 2, randomBlocks: 2, seed: 0 }, { Tq: n, blockSize: BLOCK }));
+const window256 = cached(SPARSE_LAYOUTS.window256);
+const bigBird322 = cached(SPARSE_LAYOUTS.bigbird);
 
 export const variants: BenchVariant[] = [
   variant('sparse-window256', window256, TYPESCRIPT_ENGINE),

@@ -18,6 +18,7 @@
  * error propagates, so a failing kernel leaks nothing.
  */
 import { DataType, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, registerKernel, TensorInfo, util } from '@tensorflow/tfjs-core';
+import { uninitializedFloat32 } from './cpu/uninitialized';
 
 /** Typed arrays a host computation sees. */
 export type HostArray = Float32Array | Int32Array | Uint8Array;
@@ -34,7 +35,8 @@ export type HostCompute = (inputs: Record<string, HostArray | null>, outputs: Ho
 export interface HostOptions {
   /**
    * `compute` writes every element of every output, so the outputs need no zero fill
-   * (on wasm that fill is a whole extra pass over fresh heap memory).
+   * (on wasm that fill is a whole extra pass over fresh heap memory; on cpu the float32
+   * outputs come from cpu/uninitialized.ts, as the flash kernels' do).
    */
   overwrites?: boolean;
 }
@@ -48,9 +50,10 @@ interface CpuLike {
   makeTensorInfo(shape: number[], dtype: DataType, values?: HostArray): TensorInfo;
 }
 
-function newArray(spec: HostOutputSpec): HostArray {
+/** A cpu output: zeroed, or (float32 outputs that `compute` overwrites) without the zero fill. */
+function newArray(spec: HostOutputSpec, overwrites: boolean): HostArray {
   const n = util.sizeFromShape(spec.shape);
-  if (spec.dtype === 'float32') return new Float32Array(n);
+  if (spec.dtype === 'float32') return overwrites ? uninitializedFloat32(n) : new Float32Array(n);
   if (spec.dtype === 'int32') return new Int32Array(n);
   return new Uint8Array(n);
 }
@@ -89,7 +92,7 @@ export function runOnHost(backend: KernelBackend, inputs: NamedTensorInfoMap, ou
     const own = cpu.data && typeof cpu.data.get === 'function' ? cpu.data.get(t.dataId)?.values : undefined;
     ins[n] = own && ArrayBuffer.isView(own) ? own : (backend.readSync(t.dataId) as HostArray);
   }
-  const outs = outputs.map(newArray);
+  const outs = outputs.map((o) => newArray(o, opts.overwrites === true));
   compute(ins, outs);
   return outs.map((values, i) => (backend as unknown as CpuLike).makeTensorInfo(outputs[i].shape, outputs[i].dtype, values));
 }

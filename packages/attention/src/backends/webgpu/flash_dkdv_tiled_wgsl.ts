@@ -23,7 +23,7 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dk, o6 dv. Units are (b, kv head).
  */
 import { compiledFlags, FlashFlags, realDim } from './flash_wgsl';
-import { kIndex, LANES, pIndex, quadDotsWgsl, quadRowsStoreWgsl, range, tiledConstsWgsl, tiledMainWgsl, tiledPad, tileLoadWgsl, vIndex } from './flash_tiled_wgsl';
+import { backwardNC, kIndex, LANES, pIndex, quadDotsWgsl, quadRowsStoreWgsl, range, tiledConstsWgsl, tiledMainWgsl, tiledPad, tileLoadWgsl, vIndex } from './flash_tiled_wgsl';
 import { bindingsWgsl, keyUnitWgsl } from './wgsl_snippets';
 
 /** Keys per workgroup. */
@@ -35,10 +35,7 @@ export const DKV_TILED_BQ = 16;
 export function dkdvTiledNC(D: number, Dv: number, sharedBytes: number): number {
   const [DP, DVP] = [tiledPad(D), tiledPad(Dv)];
   if (!DP || !DVP) return 0;
-  const bytes = 4 * (DKV_TILED_BK * (DP + DVP) + DKV_TILED_BQ * (DP + DVP) + 2 * DKV_TILED_BQ * DKV_TILED_BK);
-  if (bytes > sharedBytes) return 0;
-  for (const NC of [8, 4]) if (DP % (4 * NC) === 0 && DVP % (4 * NC) === 0) return NC;
-  return 0;
+  return backwardNC(4 * (DKV_TILED_BK * (DP + DVP) + DKV_TILED_BQ * (DP + DVP) + 2 * DKV_TILED_BQ * DKV_TILED_BK), sharedBytes, [DP, DVP]);
 }
 
 export function flashDkdvTiledWgsl(f: FlashFlags, rD: number, rDV: number, NC: number, vec4Io: boolean): string {

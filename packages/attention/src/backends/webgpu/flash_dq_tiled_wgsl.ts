@@ -16,7 +16,7 @@
  * Offsets: o0 q, o1 k, o2 v, o3 dy, o4 stats, o5 dq.
  */
 import { compiledFlags, FlashFlags, realDim } from './flash_wgsl';
-import { kIndex, LANES, pIndex, quadDotsWgsl, quadRowsStoreWgsl, queryTileWgsl, range, TILED_BR, tiledConstsWgsl, tiledMainWgsl, tiledPad, tileLoadWgsl, vIndex } from './flash_tiled_wgsl';
+import { backwardNC, kIndex, LANES, pIndex, quadDotsWgsl, quadRowsStoreWgsl, queryTileWgsl, range, TILED_BR, tiledConstsWgsl, tiledMainWgsl, tiledPad, tileLoadWgsl, vIndex } from './flash_tiled_wgsl';
 import { bindingsWgsl, queryUnitWgsl } from './wgsl_snippets';
 
 /** Keys per tile. */
@@ -26,10 +26,7 @@ export const DQ_TILED_BC = 16;
 export function dqTiledNC(D: number, Dv: number, sharedBytes: number): number {
   const [DP, DVP] = [tiledPad(D), tiledPad(Dv)];
   if (!DP || !DVP) return 0;
-  const bytes = 4 * (TILED_BR * (DP + DVP) + DQ_TILED_BC * (DP + DVP) + DQ_TILED_BC * TILED_BR);
-  if (bytes > sharedBytes) return 0;
-  for (const NC of [8, 4]) if (DP % (4 * NC) === 0) return NC;
-  return 0;
+  return backwardNC(4 * (TILED_BR * (DP + DVP) + DQ_TILED_BC * (DP + DVP) + DQ_TILED_BC * TILED_BR), sharedBytes, [DP]);
 }
 
 export function flashDqTiledWgsl(f: FlashFlags, rD: number, rDV: number, NC: number, vec4Io: boolean): string {

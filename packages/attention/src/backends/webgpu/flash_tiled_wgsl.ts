@@ -43,6 +43,17 @@ export const range = (n: number): number[] => Array.from({ length: n }, (_, i) =
 /** Head size padded for the tiled programs: 16, 32 or 64; 0 when larger (the row-per-thread programs take it). */
 export const tiledPad = (d: number): number => (d <= 16 ? 16 : d <= 32 ? 32 : d <= 64 ? 64 : 0);
 
+/**
+ * Threads per quad (NC = 8, else 4) of a backward tiled program whose workgroup
+ * memory is `bytes`, such that every size in `split` divides into whole vec4s
+ * per thread; 0 when it does not fit `sharedBytes` or no NC splits them.
+ */
+export function backwardNC(bytes: number, sharedBytes: number, split: number[]): number {
+  if (bytes > sharedBytes) return 0;
+  for (const NC of [8, 4]) if (split.every((d) => d % (4 * NC) === 0)) return NC;
+  return 0;
+}
+
 /** Workgroup bytes a tiled program needs. */
 export function tiledSharedBytes(s: TiledShape, DP: number, DVP: number, red = true): number {
   return 4 * (TILED_BR * DP + s.BC * Math.max(DP, TILED_BR) + s.BC * DVP) + (red ? 16 * 16 * s.NC : 0);
