@@ -12,7 +12,7 @@
 // the current one computes. Included after flash_impl.h inside an ISA namespace.
 
 constexpr int LC = 64;   // keys per causal chunk
-constexpr int LB = 256;  // rows per GEMM when the state sums or a non-causal query block have no chunk structure
+constexpr int LB = 256; // rows per GEMM when the state sums or a non-causal query block have no chunk structure
 
 // acc[f] = sum_t w_t X[t, f] (w_t = 1 without w) over n rows of X [n x F]: W lanes of f at a
 // time, rows in order (a fixed reduction order, vectorised instead of one serial sum per f).
@@ -26,18 +26,6 @@ static void columnSums(const float* X, int64_t F, int n, const float* w, float* 
       for (int t = 0; t < n; ++t) s += vloadN(X + t * F + f0, lanes) * (w ? vset(w[t]) : vset(1.0f));
     }
     vstoreN(acc + f0, s, lanes);
-  }
-}
-
-// Prefetches floats [p, p + n) into cache, one hint per 64-byte line (for writing when `write`).
-// Always inlined, as are its callers: GCC's IPA treats __builtin_prefetch as side-effect free, so
-// a separate function holding only prefetches is found "const" and its calls are deleted.
-__attribute__((always_inline)) static inline void prefetchRange(const float* p, int64_t n, bool write = false) {
-  for (int64_t i = 0; i < n; i += 16) {
-    if (write)
-      __builtin_prefetch(p + i, 1);
-    else
-      __builtin_prefetch(p + i, 0);
   }
 }
 
@@ -95,20 +83,13 @@ struct LinearCtx {
   // M += X^T Y over `n` rows (X [n x F] rows of stride F, Y [n x Dv]), v += colsum(X) (or X^T w when w):
   // one float32 GEMM (K = n) and float32 column sums per block, added to the double state. The GEMM
   // runs as K slices of LC rows accumulating into tmp (the same products in the same order as one
-  // call); before each slice the matching rows of the next block (nextX, nextY: `nextN` rows, or
-  // none) are prefetched, so the stream from memory overlaps the arithmetic.
+  // call), all hinting the lines of `pf` (if any) as they compute.
   void accumulate(double* M, double* v, const float* X, const float* Y, int64_t ldy, int n, const float* w,
-                  Snap snap = Snap::kNone, const float* nextX = nullptr, const float* nextY = nullptr, int nextN = 0) {
+                  Snap snap = Snap::kNone, Prefetch* pf = nullptr) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
     if (n == 0) gemm(static_cast<int>(F), static_cast<int>(Dv), 0, X, 1, F, Y, ldy, tmp, Dv, false);
-    for (int s = 0; s < n; s += LC) {
-      const int m = std::min(LC, n - s);
-      if (s < nextN) {
-        prefetchRange(nextX + s * F, std::min(m, nextN - s) * F);
-        prefetchRange(nextY + s * ldy, std::min(m, nextN - s) * ldy);
-      }
-      gemm(static_cast<int>(F), static_cast<int>(Dv), m, X + s * F, 1, F, Y + s * ldy, ldy, tmp, Dv, s > 0);
-    }
+    for (int s = 0; s < n; s += LC)
+      gemm(static_cast<int>(F), static_cast<int>(Dv), std::min(LC, n - s), X + s * F, 1, F, Y + s * ldy, ldy, tmp, Dv, s > 0, pf);
     columnSums(X, F, n, w, tmpz);
     if (snap == Snap::kNone) {
       for (int64_t t = 0; t < F * Dv; ++t) M[t] += tmp[t];
@@ -145,11 +126,11 @@ struct LinearCtx {
   // (rows of stride ldx), Yt [K x LC] (packed K^T or V^T), add [nq] or null: per strip of MR query
   // rows only the columns its last row sees (rounded up to whole vectors) are computed; hidden
   // entries are set to 0.
-  void maskedProduct(float* P, int nq, int nk, int K, const float* X, int64_t ldx, const float* Yt, int64_t i0, int64_t c0, const float* add) const {
+  void maskedProduct(float* P, int nq, int nk, int K, const float* X, int64_t ldx, const float* Yt, int64_t i0, int64_t c0, const float* add, Prefetch* pf = nullptr) const {
     for (int m0 = 0; m0 < nq; m0 += MR) {
       const int mr = std::min(MR, nq - m0);
       const int cols = std::min(nk, (visible(i0, m0 + mr - 1, c0, nk) + W - 1) / W * W);
-      gemm(mr, cols, K, X + m0 * ldx, ldx, 1, Yt, LC, P + m0 * LC, LC, false);
+      gemm(mr, cols, K, X + m0 * ldx, ldx, 1, Yt, LC, P + m0 * LC, LC, false, pf);
       for (int ii = m0; ii < m0 + mr; ++ii) {
         const int vis = visible(i0, ii, c0, nk);
         float* p = P + ii * LC;
@@ -161,29 +142,32 @@ struct LinearCtx {
   }
   // out [nq x N] (row stride ldo) += P Y with P from maskedProduct and Y [nk x N] (rows of stride
   // ldy): per strip of MR query rows, K = the keys its last row sees (the rest of P is 0).
-  void lowerProduct(float* out, int64_t ldo, int N, const float* P, int nq, const float* Y, int64_t ldy, int64_t i0, int64_t c0, int nk) const {
+  void lowerProduct(float* out, int64_t ldo, int N, const float* P, int nq, const float* Y, int64_t ldy, int64_t i0, int64_t c0, int nk, Prefetch* pf = nullptr) const {
     for (int m0 = 0; m0 < nq; m0 += MR) {
       const int mr = std::min(MR, nq - m0);
-      gemm(mr, N, visible(i0, m0 + mr - 1, c0, nk), P + m0 * LC, LC, 1, Y, ldy, out + m0 * ldo, ldo, true);
+      gemm(mr, N, visible(i0, m0 + mr - 1, c0, nk), P + m0 * LC, LC, 1, Y, ldy, out + m0 * ldo, ldo, true, pf);
     }
   }
   // out [nk x N] (row stride ldo) += P^T Y with P from maskedProduct and Y [nq x N] (rows of stride
   // ldy): key jj is seen by queries ii >= jj + c0 - i0 - shift, so per strip of MR keys K starts
   // at its first key's first query.
-  void upperProduct(float* out, int64_t ldo, int N, const float* P, int nq, const float* Y, int64_t ldy, int64_t i0, int64_t c0, int nk) const {
+  void upperProduct(float* out, int64_t ldo, int N, const float* P, int nq, const float* Y, int64_t ldy, int64_t i0, int64_t c0, int nk, Prefetch* pf = nullptr) const {
     for (int j0 = 0; j0 < nk; j0 += MR) {
       const int mr = std::min(MR, nk - j0);
       const int s = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(nq, c0 + j0 - i0 - shift)));
-      gemm(mr, N, nq - s, P + s * LC + j0, 1, LC, Y + s * ldy, ldy, out + j0 * ldo, ldo, true);
+      gemm(mr, N, nq - s, P + s * LC + j0, 1, LC, Y + s * ldy, ldy, out + j0 * ldo, ldo, true, pf);
     }
   }
-  // The state sums over keys [c0, c1), in blocks of LB rows (each prefetching the next).
+  // The state sums over keys [c0, c1), in blocks of LB rows, each hinting the next block's rows.
   void accumulateKeys(int64_t c0, int64_t c1) {
     const int64_t F = a.d.F, Dv = a.d.Dv;
     for (; c0 < c1; c0 += LB) {
-      const int nextN = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(LB, c1 - c0 - LB)));
-      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, static_cast<int>(std::min<int64_t>(LB, c1 - c0)), nullptr, Snap::kNone, kb + (c0 + LB) * F, vb + (c0 + LB) * Dv,
-                 nextN);
+      const int n = static_cast<int>(std::min<int64_t>(LB, c1 - c0));
+      const int64_t next = std::min<int64_t>(LB, c1 - c0 - n);
+      Prefetch pf;
+      pf.add(kb + (c0 + n) * F, next * F);
+      pf.add(vb + (c0 + n) * Dv, next * Dv);
+      accumulate(S, z, kb + c0 * F, vb + c0 * Dv, Dv, n, nullptr, Snap::kNone, &pf);
     }
   }
   // out, den of head g's query rows [i0, i1) from the snapshot (Sf, zf) of the full state: blocks
@@ -194,25 +178,25 @@ struct LinearCtx {
     for (int64_t s = i0; s < i1; s += LC) {
       const int m = static_cast<int>(std::min<int64_t>(LC, i1 - s));
       const int64_t row0 = qRow(g, s), ahead = std::max<int64_t>(0, std::min<int64_t>(LC, i1 - (s + LC)));
-      prefetchRange(a.q + (row0 + LC) * F, ahead * F);
-      prefetchRange(a.out + (row0 + LC) * Dv, ahead * Dv, true);
-      gemm(m, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, Sf, Dv, a.out + row0 * Dv, Dv, false);
+      Prefetch pf;
+      pf.add(a.q + (row0 + LC) * F, ahead * F);
+      pf.add(a.out + (row0 + LC) * Dv, ahead * Dv, true);
+      gemm(m, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, Sf, Dv, a.out + row0 * Dv, Dv, false, &pf);
       for (int ii = 0; ii < m; ++ii) finish(row0 + ii, vdot(a.q + (row0 + ii) * F, zf, F));
     }
   }
-  // Prefetch hints for the chunk [c0, c0+LC) the sweep visits next (nothing when outside the
-  // keys): the chunk loops are otherwise exposed to memory latency on every new chunk. Key rows of
-  // a per-kv-head array (kb, vb, dk, dv; `width` floats a row), or head g's query rows of a
-  // per-query-head array (q, out, dout, dq).
-  __attribute__((always_inline)) void prefetchKeys(int64_t c0, const float* base, int64_t width, bool write = false) const {
+  // The chunk [c0, c0+LC) the sweep visits next, added to a prefetch plan (nothing when outside
+  // the keys): key rows of a per-kv-head array (kb, vb, dk, dv; `width` floats a row), or head g's
+  // query rows of a per-query-head array (q, out, dout, dq).
+  void hintKeys(Prefetch* pf, int64_t c0, const float* base, int64_t width, bool write = false) const {
     if (c0 < 0 || c0 >= a.d.Tk) return;
-    prefetchRange(base + c0 * width, std::min<int64_t>(LC, a.d.Tk - c0) * width, write);
+    pf->add(base + c0 * width, std::min<int64_t>(LC, a.d.Tk - c0) * width, write);
   }
-  __attribute__((always_inline)) void prefetchQueries(int64_t g, int64_t c0, const float* base, int64_t width, bool write = false) const {
+  void hintQueries(Prefetch* pf, int64_t g, int64_t c0, const float* base, int64_t width, bool write = false) const {
     if (c0 < 0 || c0 >= a.d.Tk) return;
     int64_t i0, i1;
     chunkQueries(a.d, c0, std::min<int64_t>(a.d.Tk, c0 + LC), &i0, &i1);
-    if (i1 > i0) prefetchRange(base + qRow(g, i0) * width, (i1 - i0) * width, write);
+    if (i1 > i0) pf->add(base + qRow(g, i0) * width, (i1 - i0) * width, write);
   }
   // den_row = d + eps (stored), out_row /= den_row.
   void finish(int64_t row, float d) {
@@ -245,24 +229,26 @@ static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
-    x.prefetchKeys(c0 + LC, x.kb, F);  // the next chunk's inputs, spread over this chunk's work
+    Prefetch keysPf;  // the next chunk's rows, hinted while this chunk computes
+    x.hintKeys(&keysPf, c0 + LC, x.kb, F);
+    x.hintKeys(&keysPf, c0 + LC, x.vb, Dv);
     if (i1 > i0) {
       x.packChunk(c0, nk, true, false);
-      x.prefetchKeys(c0 + LC, x.vb, Dv);
       const int nq = static_cast<int>(i1 - i0);
       for (int64_t g = 0; g < x.G; ++g) {
+        Prefetch pf = g == 0 ? keysPf : Prefetch();
+        x.hintQueries(&pf, g, c0 + LC, a.q, F);
+        x.hintQueries(&pf, g, c0 + LC, a.out, Dv, true);
         const int64_t row0 = x.qRow(g, i0);
         float* out = a.out + row0 * Dv;
-        gemm(nq, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, x.Sf, Dv, out, Dv, false);  // Q S_prev
-        x.prefetchQueries(g, c0 + LC, a.q, F);
-        x.maskedProduct(x.A, nq, nk, static_cast<int>(F), a.q + row0 * F, F, x.Kt, i0, c0, nullptr);  // A = mask(Q K^T)
-        x.prefetchQueries(g, c0 + LC, a.out, Dv, true);
-        x.lowerProduct(out, Dv, static_cast<int>(Dv), x.A, nq, x.vb + c0 * Dv, Dv, i0, c0, nk);  // + A V
+        gemm(nq, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, x.Sf, Dv, out, Dv, false, &pf);  // Q S_prev
+        x.maskedProduct(x.A, nq, nk, static_cast<int>(F), a.q + row0 * F, F, x.Kt, i0, c0, nullptr, &pf);  // A = mask(Q K^T)
+        x.lowerProduct(out, Dv, static_cast<int>(Dv), x.A, nq, x.vb + c0 * Dv, Dv, i0, c0, nk, &pf);  // + A V
         for (int ii = 0; ii < nq; ++ii)
           x.finish(row0 + ii, vdot(a.q + (row0 + ii) * F, x.zf, F) + rowSum(x.A + ii * LC, nk, [](vf t) { return t; }));
       }
     }
-    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kPlain);
+    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kPlain, i1 > i0 ? nullptr : &keysPf);
   }
 }
 
@@ -279,20 +265,21 @@ static void upstream(const LinearArgs& a, LinearCtx& x, int64_t g, int64_t i0, i
 }
 
 // Wm = mask(G V_c^T + dd 1^T) for queries [i0, i0+nq) against keys [c0, c0+nk) (Vt packed).
-static void upstreamScores(LinearCtx& x, int64_t i0, int nq, int64_t c0, int nk) {
-  x.maskedProduct(x.Wm, nq, nk, static_cast<int>(x.a.d.Dv), x.Gc, x.a.d.Dv, x.Vt, i0, c0, x.dd);
+static void upstreamScores(LinearCtx& x, int64_t i0, int nq, int64_t c0, int nk, Prefetch* pf) {
+  x.maskedProduct(x.Wm, nq, nk, static_cast<int>(x.a.d.Dv), x.Gc, x.a.d.Dv, x.Vt, i0, c0, x.dd, pf);
 }
 
-// dq rows [i0, i0+nq) of head g = G S^T + dd z^T (+ Wm K_c in causal chunks, with Wm built here).
-static void dqRows(const LinearArgs& a, LinearCtx& x, int64_t g, int64_t i0, int nq, int64_t c0, int nk) {
+// dq rows [i0, i0+nq) of head g = G S^T + dd z^T (+ Wm K_c in causal chunks, with Wm built here);
+// the products hint pf's lines.
+static void dqRows(const LinearArgs& a, LinearCtx& x, int64_t g, int64_t i0, int nq, int64_t c0, int nk, Prefetch* pf) {
   const int64_t F = a.d.F, Dv = a.d.Dv;
   float* dq = a.dq + x.qRow(g, i0) * F;
-  gemm(nq, static_cast<int>(F), static_cast<int>(Dv), x.Gc, Dv, 1, x.St, F, dq, F, false);
+  gemm(nq, static_cast<int>(F), static_cast<int>(Dv), x.Gc, Dv, 1, x.St, F, dq, F, false, pf);
   for (int ii = 0; ii < nq; ++ii)
     for (int64_t f = 0; f < F; ++f) dq[ii * F + f] += x.dd[ii] * x.zf[f];
   if (nk == 0) return;
-  upstreamScores(x, i0, nq, c0, nk);
-  x.lowerProduct(dq, F, static_cast<int>(F), x.Wm, nq, x.kb + c0 * F, F, i0, c0, nk);
+  upstreamScores(x, i0, nq, c0, nk, pf);
+  x.lowerProduct(dq, F, static_cast<int>(F), x.Wm, nq, x.kb + c0 * F, F, i0, c0, nk, pf);
 }
 
 static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
@@ -301,12 +288,13 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
   const int64_t F = d.F, Dv = d.Dv;
   float* dkb = a.dk + (b * d.Hkv + kvh) * d.Tk * F;
   float* dvb = a.dv + (b * d.Hkv + kvh) * d.Tk * Dv;
-  // dk, dv rows [c0, c0+nk) from the (R, r) of the queries that see all of them (snapshot of R taken).
-  auto keyRows = [&](int64_t c0, int nk) {
-    gemm(nk, static_cast<int>(F), static_cast<int>(Dv), x.vb + c0 * Dv, Dv, 1, x.St, F, dkb + c0 * F, F, false);  // V R^T
+  // dk, dv rows [c0, c0+nk) from the (R, r) of the queries that see all of them (snapshot of R
+  // taken); the products hint pf's lines.
+  auto keyRows = [&](int64_t c0, int nk, Prefetch* pf) {
+    gemm(nk, static_cast<int>(F), static_cast<int>(Dv), x.vb + c0 * Dv, Dv, 1, x.St, F, dkb + c0 * F, F, false, pf);  // V R^T
     for (int jj = 0; jj < nk; ++jj)
       for (int64_t f = 0; f < F; ++f) dkb[(c0 + jj) * F + f] += x.zf[f];
-    gemm(nk, static_cast<int>(Dv), static_cast<int>(F), x.kb + c0 * F, F, 1, x.Sf, Dv, dvb + c0 * Dv, Dv, false);  // K R
+    gemm(nk, static_cast<int>(Dv), static_cast<int>(F), x.kb + c0 * F, F, 1, x.Sf, Dv, dvb + c0 * Dv, Dv, false, pf);  // K R
   };
   if (!a.causal) {
     x.accumulateKeys(0, d.Tk);
@@ -314,12 +302,27 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     for (int64_t g = 0; g < x.G; ++g)
       for (int64_t i0 = 0; i0 < d.Tq; i0 += LB) {
         const int nq = static_cast<int>(std::min<int64_t>(LB, d.Tq - i0));
+        const int64_t next = std::min<int64_t>(LB, d.Tq - i0 - nq), row1 = x.qRow(g, i0 + nq);
+        Prefetch pf;  // the next block's rows
+        pf.add(a.dout + row1 * Dv, next * Dv);
+        pf.add(a.out + row1 * Dv, next * Dv);
+        pf.add(a.q + row1 * F, next * F);
+        pf.add(a.dq + row1 * F, next * F, true);
         upstream(a, x, g, i0, nq);
-        dqRows(a, x, g, i0, nq, 0, 0);
-        x.accumulate(x.R, x.r, a.q + x.qRow(g, i0) * F, x.Gc, Dv, nq, x.dd);
+        dqRows(a, x, g, i0, nq, 0, 0, &pf);
+        x.accumulate(x.R, x.r, a.q + x.qRow(g, i0) * F, x.Gc, Dv, nq, x.dd, LinearCtx::Snap::kNone, &pf);
       }
     x.snapshot(x.R, x.r, true);
-    for (int64_t c0 = 0; c0 < d.Tk; c0 += LB) keyRows(c0, static_cast<int>(std::min<int64_t>(LB, d.Tk - c0)));
+    for (int64_t c0 = 0; c0 < d.Tk; c0 += LB) {
+      const int nk = static_cast<int>(std::min<int64_t>(LB, d.Tk - c0));
+      const int64_t next = std::min<int64_t>(LB, d.Tk - c0 - nk);
+      Prefetch pf;  // the next block's rows
+      pf.add(x.vb + (c0 + nk) * Dv, next * Dv);
+      pf.add(x.kb + (c0 + nk) * F, next * F);
+      pf.add(dkb + (c0 + nk) * F, next * F, true);
+      pf.add(dvb + (c0 + nk) * Dv, next * Dv, true);
+      keyRows(c0, nk, &pf);
+    }
     return;
   }
   for (int64_t g = 0; g < x.G; ++g)  // queries aligned before key 0: zero gradient
@@ -330,44 +333,48 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
-    x.prefetchKeys(c0 + LC, x.kb, F);  // the next chunk's inputs, spread over this chunk's work
-    x.prefetchKeys(c0 + LC, x.vb, Dv);
+    Prefetch keysPf;  // the next chunk's rows, hinted while this chunk computes
+    x.hintKeys(&keysPf, c0 + LC, x.kb, F);
+    x.hintKeys(&keysPf, c0 + LC, x.vb, Dv);
     if (i1 > i0) {
       x.packChunk(c0, nk, false, true);
       for (int64_t g = 0; g < x.G; ++g) {
-        x.prefetchQueries(g, c0 + LC, a.dout, Dv);
+        Prefetch pf = g == 0 ? keysPf : Prefetch();
+        x.hintQueries(&pf, g, c0 + LC, a.dout, Dv);
+        x.hintQueries(&pf, g, c0 + LC, a.out, Dv);
+        x.hintQueries(&pf, g, c0 + LC, a.dq, F, true);
         upstream(a, x, g, i0, static_cast<int>(i1 - i0));
-        x.prefetchQueries(g, c0 + LC, a.out, Dv);
-        x.prefetchQueries(g, c0 + LC, a.dq, F, true);
-        dqRows(a, x, g, i0, static_cast<int>(i1 - i0), c0, nk);
+        dqRows(a, x, g, i0, static_cast<int>(i1 - i0), c0, nk, &pf);
       }
     }
-    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kTransposed);
+    x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kTransposed, i1 > i0 ? nullptr : &keysPf);
   }
   x.snapshot(x.R, x.r, true);
   for (int64_t c0 = (d.Tk - 1) / LC * LC; c0 >= 0; c0 -= LC) {  // reverse sweep: dk, dv
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
-    x.prefetchKeys(c0 - LC, x.kb, F);  // the previous chunk's (visited next), spread over this chunk's work
-    x.prefetchKeys(c0 - LC, x.vb, Dv);
-    keyRows(c0, nk);
-    x.prefetchKeys(c0 - LC, dkb, F, true);
-    x.prefetchKeys(c0 - LC, dvb, Dv, true);
+    Prefetch keysPf;  // the previous chunk's rows (visited next), hinted while this chunk computes
+    x.hintKeys(&keysPf, c0 - LC, x.kb, F);
+    x.hintKeys(&keysPf, c0 - LC, x.vb, Dv);
+    x.hintKeys(&keysPf, c0 - LC, dkb, F, true);
+    x.hintKeys(&keysPf, c0 - LC, dvb, Dv, true);
+    keyRows(c0, nk, &keysPf);
     if (i1 <= i0) continue;
     const int nq = static_cast<int>(i1 - i0);
     x.packChunk(c0, nk, true, true);
     for (int64_t g = 0; g < x.G; ++g) {
-      x.prefetchQueries(g, c0 - LC, a.dout, Dv);
-      x.prefetchQueries(g, c0 - LC, a.out, Dv);
+      Prefetch pf;
+      x.hintQueries(&pf, g, c0 - LC, a.dout, Dv);
+      x.hintQueries(&pf, g, c0 - LC, a.out, Dv);
+      x.hintQueries(&pf, g, c0 - LC, a.q, F);
       upstream(a, x, g, i0, nq);
-      x.prefetchQueries(g, c0 - LC, a.q, F);
-      upstreamScores(x, i0, nq, c0, nk);
+      upstreamScores(x, i0, nq, c0, nk, &pf);
       const float* qc = a.q + x.qRow(g, i0) * F;
-      x.upperProduct(dkb + c0 * F, F, static_cast<int>(F), x.Wm, nq, qc, F, i0, c0, nk);  // dK += Wm^T Q
-      x.maskedProduct(x.A, nq, nk, static_cast<int>(F), qc, F, x.Kt, i0, c0, nullptr);  // A = mask(Q K^T)
-      x.upperProduct(dvb + c0 * Dv, Dv, static_cast<int>(Dv), x.A, nq, x.Gc, Dv, i0, c0, nk);  // dV += A^T G
-      x.accumulate(x.R, x.r, qc, x.Gc, Dv, nq, x.dd, g == x.G - 1 ? LinearCtx::Snap::kTransposed : LinearCtx::Snap::kNone);
+      x.upperProduct(dkb + c0 * F, F, static_cast<int>(F), x.Wm, nq, qc, F, i0, c0, nk, &pf);  // dK += Wm^T Q
+      x.maskedProduct(x.A, nq, nk, static_cast<int>(F), qc, F, x.Kt, i0, c0, nullptr, &pf);  // A = mask(Q K^T)
+      x.upperProduct(dvb + c0 * Dv, Dv, static_cast<int>(Dv), x.A, nq, x.Gc, Dv, i0, c0, nk, &pf);  // dV += A^T G
+      x.accumulate(x.R, x.r, qc, x.Gc, Dv, nq, x.dd, g == x.G - 1 ? LinearCtx::Snap::kTransposed : LinearCtx::Snap::kNone, &pf);
     }
   }
 }
