@@ -52,16 +52,12 @@ static void forEachChunk(const BlockLayout& L, const AttnCommon& c, int64_t r, i
 // Tasks over (b, h, run of SPARSE_TG consecutive query tiles of BR rows, a
 // query block being ceil(bs / BR) tiles); each owns its output rows. A run
 // keeps neighbouring tiles, which share key blocks in most layouts, on one
-// core, and lets it prefetch what the next tile needs from DRAM while the
-// current tile computes: its Q rows and the K/V rows of key blocks the
-// current tile does not use (a tile sees only a few key blocks, so waiting
-// for those misses was ~12% of the time at n = 64k against n = 2k, where
-// everything fits in cache).
+// core, and lets it hint what the next tile needs from DRAM while the current
+// tile computes (inside its products: see Prefetch): its Q rows and the K/V
+// rows of key blocks the current tile does not use (a tile sees only a few key
+// blocks, so waiting for those misses was ~12% of the time at n = 64k against
+// n = 2k, where everything fits in cache).
 constexpr int SPARSE_TG = 8;
-
-static void prefetchRows(const float* p, int64_t n) {
-  for (int64_t x = 0; x < n; x += 64 / sizeof(float)) __builtin_prefetch(p + x);
-}
 
 static void blockSparseForward(const BlockSparseFwdArgs& a) {
   const AttnCommon& c = a.f.c;
@@ -90,11 +86,12 @@ static void blockSparseForward(const BlockSparseFwdArgs& a) {
       if (i0 >= iEnd) continue;
       ForwardTile tile(a.f, b, h, i0, static_cast<int>(iEnd - i0), qt, ob);
       const int64_t qb = i0 / L.bs, r = layoutRow(L, b, h, qb);
+      Prefetch pf;
       if (ti + 1 < tEnd) {
         int64_t n0, n1;
         rows(ti + 1, n0, n1);
         if (n0 < n1) {
-          prefetchRows(qbh + n0 * c.D, (n1 - n0) * c.D);
+          pf.add(qbh + n0 * c.D, (n1 - n0) * c.D);
           const int64_t nqb = n0 / L.bs, rn = layoutRow(L, b, h, nqb);
           if (nqb != qb)
             for (int32_t e = L.rowPtr[rn]; e < L.rowPtr[rn + 1]; ++e) {
@@ -103,12 +100,12 @@ static void blockSparseForward(const BlockSparseFwdArgs& a) {
               for (int32_t f = L.rowPtr[r]; f < L.rowPtr[r + 1] && !seen; ++f) seen = L.colIdx[f] == kb;
               if (seen) continue;
               const int64_t js = kb * L.bs, nk = std::min<int64_t>(c.Tk, js + L.bs) - js;
-              prefetchRows(kbh + js * c.D, nk * c.D);
-              prefetchRows(vbh + js * c.Dv, nk * c.Dv);
+              pf.add(kbh + js * c.D, nk * c.D);
+              pf.add(vbh + js * c.Dv, nk * c.Dv);
             }
         }
       }
-      forEachChunk(L, c, r, qb, BCF, [&](int64_t j0, int nj, const ChunkMask* m) { tile.chunk(j0, nj, true, m); });
+      forEachChunk(L, c, r, qb, BCF, [&](int64_t j0, int nj, const ChunkMask* m) { tile.chunk(j0, nj, true, m, &pf); });
       tile.finish();
     }
   });

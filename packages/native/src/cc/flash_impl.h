@@ -181,9 +181,9 @@ struct ForwardTile {
     for (int x = 0; x < BR; ++x) m[x] = -kInf, l[x] = 0.0f;
   }
 
-  // Keys [j0, j0+nj), nj <= BCF.
-  void chunk(int64_t j0, int nj, bool interior, const ChunkMask* bm) {
-    gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false);  // S^T = K_j Q^T
+  // Keys [j0, j0+nj), nj <= BCF; the products hint pf's lines (if any).
+  void chunk(int64_t j0, int nj, bool interior, const ChunkMask* bm, Prefetch* pf = nullptr) {
+    gemm(nj, BR, static_cast<int>(c.D), kb + j0 * c.D, c.D, 1, qt, BR, S, BR, false, pf);  // S^T = K_j Q^T
     scoreTile(c, S, nullptr, BR, nj, j0, i0, mi, b, h, interior, segq, bm);
     // Rows outer, the tile's NX lane vectors inner: NX independent max and sum
     // chains instead of one serial chain per vector (latency-bound otherwise).
@@ -221,7 +221,7 @@ struct ForwardTile {
       }
     }
     // O += P V: A = P^T read transposed (sr = 1, sk = BR)
-    gemm(mi, static_cast<int>(c.Dv), nj, S, 1, BR, vb + j0 * c.Dv, c.Dv, O, c.Dv, true);
+    gemm(mi, static_cast<int>(c.Dv), nj, S, 1, BR, vb + j0 * c.Dv, c.Dv, O, c.Dv, true, pf);
   }
 
   void finish() {

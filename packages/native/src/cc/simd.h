@@ -274,7 +274,7 @@ static const MicroTable kMicro;
 // forward). One plan can feed several gemm calls: each continues where the last one stopped; lines
 // beyond the calls' k steps (row blocks x column panels x K) are not hinted.
 struct Prefetch {
-  static constexpr int kMax = 8;
+  static constexpr int kMax = 16;
   const float* p[kMax];
   int64_t lines[kMax];
   bool write[kMax];
