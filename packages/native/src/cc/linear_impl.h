@@ -148,14 +148,15 @@ struct LinearCtx {
       gemm(mr, N, visible(i0, m0 + mr - 1, c0, nk), P + m0 * LC, LC, 1, Y, ldy, out + m0 * ldo, ldo, true, pf);
     }
   }
-  // out [nk x N] (row stride ldo) += P^T Y with P from maskedProduct and Y [nq x N] (rows of stride
-  // ldy): key jj is seen by queries ii >= jj + c0 - i0 - shift, so per strip of MR keys K starts
-  // at its first key's first query.
-  void upperProduct(float* out, int64_t ldo, int N, const float* P, int nq, const float* Y, int64_t ldy, int64_t i0, int64_t c0, int nk, Prefetch* pf = nullptr) const {
+  // out [nk x N] (row stride ldo) += P^T Y (= P^T Y with acc false) with P from maskedProduct and
+  // Y [nq x N] (rows of stride ldy): key jj is seen by queries ii >= jj + c0 - i0 - shift, so per
+  // strip of MR keys K starts at its first key's first query.
+  void upperProduct(float* out, int64_t ldo, int N, const float* P, int nq, const float* Y, int64_t ldy, int64_t i0, int64_t c0, int nk, Prefetch* pf = nullptr,
+                    bool acc = true) const {
     for (int j0 = 0; j0 < nk; j0 += MR) {
       const int mr = std::min(MR, nk - j0);
       const int s = static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(nq, c0 + j0 - i0 - shift)));
-      gemm(mr, N, nq - s, P + s * LC + j0, 1, LC, Y + s * ldy, ldy, out + j0 * ldo, ldo, true, pf);
+      gemm(mr, N, nq - s, P + s * LC + j0, 1, LC, Y + s * ldy, ldy, out + j0 * ldo, ldo, acc, pf);
     }
   }
   // The state sums over keys [c0, c1), in blocks of LB rows, each hinting the next block's rows.
@@ -290,11 +291,11 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
   float* dvb = a.dv + (b * d.Hkv + kvh) * d.Tk * Dv;
   // dk, dv rows [c0, c0+nk) from the (R, r) of the queries that see all of them (snapshot of R
   // taken); the products hint pf's lines.
-  auto keyRows = [&](int64_t c0, int nk, Prefetch* pf) {
-    gemm(nk, static_cast<int>(F), static_cast<int>(Dv), x.vb + c0 * Dv, Dv, 1, x.St, F, dkb + c0 * F, F, false, pf);  // V R^T
+  auto keyRows = [&](int64_t c0, int nk, Prefetch* pf, bool acc) {
+    gemm(nk, static_cast<int>(F), static_cast<int>(Dv), x.vb + c0 * Dv, Dv, 1, x.St, F, dkb + c0 * F, F, acc, pf);  // V R^T
     for (int jj = 0; jj < nk; ++jj)
       for (int64_t f = 0; f < F; ++f) dkb[(c0 + jj) * F + f] += x.zf[f];
-    gemm(nk, static_cast<int>(Dv), static_cast<int>(F), x.kb + c0 * F, F, 1, x.Sf, Dv, dvb + c0 * Dv, Dv, false, pf);  // K R
+    gemm(nk, static_cast<int>(Dv), static_cast<int>(F), x.kb + c0 * F, F, 1, x.Sf, Dv, dvb + c0 * Dv, Dv, acc, pf);  // K R
   };
   if (!a.causal) {
     x.accumulateKeys(0, d.Tk);
@@ -321,7 +322,7 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
       pf.add(x.kb + (c0 + nk) * F, next * F);
       pf.add(dkb + (c0 + nk) * F, next * F, true);
       pf.add(dvb + (c0 + nk) * Dv, next * Dv, true);
-      keyRows(c0, nk, &pf);
+      keyRows(c0, nk, &pf, false);
     }
     return;
   }
@@ -329,28 +330,41 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     for (int64_t i = 0; i < std::min<int64_t>(d.Tq, -x.shift); ++i)
       for (int64_t f = 0; f < F; ++f) a.dq[x.qRow(g, i) * F + f] = 0.0f;
   x.snapshot(x.S, x.z, true);
-  for (int64_t c0 = 0; c0 < d.Tk; c0 += LC) {  // forward sweep: dq
+  // Forward sweep: dq, and the chunk-local (masked) part of dk, dv, which needs the same W tile.
+  for (int64_t c0 = 0; c0 < d.Tk; c0 += LC) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
     Prefetch keysPf;  // the next chunk's rows, hinted while this chunk computes
     x.hintKeys(&keysPf, c0 + LC, x.kb, F);
     x.hintKeys(&keysPf, c0 + LC, x.vb, Dv);
-    if (i1 > i0) {
-      x.packChunk(c0, nk, false, true);
+    x.hintKeys(&keysPf, c0 + LC, dkb, F, true);
+    x.hintKeys(&keysPf, c0 + LC, dvb, Dv, true);
+    if (i1 <= i0) {  // no query here: the reverse sweep adds to zero rows
+      std::fill(dkb + c0 * F, dkb + (c0 + nk) * F, 0.0f);
+      std::fill(dvb + c0 * Dv, dvb + (c0 + nk) * Dv, 0.0f);
+    } else {
+      const int nq = static_cast<int>(i1 - i0);
+      x.packChunk(c0, nk, true, true);
       for (int64_t g = 0; g < x.G; ++g) {
         Prefetch pf = g == 0 ? keysPf : Prefetch();
         x.hintQueries(&pf, g, c0 + LC, a.dout, Dv);
         x.hintQueries(&pf, g, c0 + LC, a.out, Dv);
+        x.hintQueries(&pf, g, c0 + LC, a.q, F);
         x.hintQueries(&pf, g, c0 + LC, a.dq, F, true);
-        upstream(a, x, g, i0, static_cast<int>(i1 - i0));
-        dqRows(a, x, g, i0, static_cast<int>(i1 - i0), c0, nk, &pf);
+        upstream(a, x, g, i0, nq);
+        dqRows(a, x, g, i0, nq, c0, nk, &pf);  // builds Wm
+        const float* qc = a.q + x.qRow(g, i0) * F;
+        x.upperProduct(dkb + c0 * F, F, static_cast<int>(F), x.Wm, nq, qc, F, i0, c0, nk, &pf, g > 0);  // dK_c (+)= Wm^T Q_c
+        x.maskedProduct(x.A, nq, nk, static_cast<int>(F), qc, F, x.Kt, i0, c0, nullptr, &pf);  // A = mask(Q_c K_c^T)
+        x.upperProduct(dvb + c0 * Dv, Dv, static_cast<int>(Dv), x.A, nq, x.Gc, Dv, i0, c0, nk, &pf, g > 0);  // dV_c (+)= A^T G
       }
     }
     x.accumulate(x.S, x.z, x.kb + c0 * F, x.vb + c0 * Dv, Dv, nk, nullptr, LinearCtx::Snap::kTransposed, i1 > i0 ? nullptr : &keysPf);
   }
+  // Reverse sweep: dk, dv += what the later chunks' queries add through the suffix state (R, r).
   x.snapshot(x.R, x.r, true);
-  for (int64_t c0 = (d.Tk - 1) / LC * LC; c0 >= 0; c0 -= LC) {  // reverse sweep: dk, dv
+  for (int64_t c0 = (d.Tk - 1) / LC * LC; c0 >= 0; c0 -= LC) {
     const int nk = static_cast<int>(std::min<int64_t>(LC, d.Tk - c0));
     int64_t i0, i1;
     chunkQueries(d, c0, c0 + nk, &i0, &i1);
@@ -359,22 +373,16 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     x.hintKeys(&keysPf, c0 - LC, x.vb, Dv);
     x.hintKeys(&keysPf, c0 - LC, dkb, F, true);
     x.hintKeys(&keysPf, c0 - LC, dvb, Dv, true);
-    keyRows(c0, nk, &keysPf);
+    keyRows(c0, nk, &keysPf, true);
     if (i1 <= i0) continue;
     const int nq = static_cast<int>(i1 - i0);
-    x.packChunk(c0, nk, true, true);
     for (int64_t g = 0; g < x.G; ++g) {
       Prefetch pf;
       x.hintQueries(&pf, g, c0 - LC, a.dout, Dv);
       x.hintQueries(&pf, g, c0 - LC, a.out, Dv);
       x.hintQueries(&pf, g, c0 - LC, a.q, F);
       upstream(a, x, g, i0, nq);
-      upstreamScores(x, i0, nq, c0, nk, &pf);
-      const float* qc = a.q + x.qRow(g, i0) * F;
-      x.upperProduct(dkb + c0 * F, F, static_cast<int>(F), x.Wm, nq, qc, F, i0, c0, nk, &pf);  // dK += Wm^T Q
-      x.maskedProduct(x.A, nq, nk, static_cast<int>(F), qc, F, x.Kt, i0, c0, nullptr, &pf);  // A = mask(Q K^T)
-      x.upperProduct(dvb + c0 * Dv, Dv, static_cast<int>(Dv), x.A, nq, x.Gc, Dv, i0, c0, nk, &pf);  // dV += A^T G
-      x.accumulate(x.R, x.r, qc, x.Gc, Dv, nq, x.dd, g == x.G - 1 ? LinearCtx::Snap::kTransposed : LinearCtx::Snap::kNone, &pf);
+      x.accumulate(x.R, x.r, a.q + x.qRow(g, i0) * F, x.Gc, Dv, nq, x.dd, g == x.G - 1 ? LinearCtx::Snap::kTransposed : LinearCtx::Snap::kNone, &pf);
     }
   }
 }
