@@ -13,7 +13,8 @@
 #     or /usr/share|/etc/vulkan/icd.d/nvidia_icd.json) unless already set or none exists
 #  4. writes $OUT/device.txt (GPU, driver, adapter), checks the WGSL flash kernels
 #     against attentionReference on the GPU ($OUT/check.txt; stops on a mismatch), times
-#     them without host transfers ($OUT/kernels.txt, KERNEL_N) and runs `bench attention --backend webgpu`
+#     them without host transfers ($OUT/kernels.txt, KERNEL_N), times the steps of reading a
+#     tensor back ($OUT/readback.txt, READBACK_MIB) and runs `bench attention --backend webgpu`
 #     once per entry of BENCH_RUNS ("name:args;name:args"), writing $OUT/bench-<name>.json/.txt.
 #     Default: the naive reference beside flash at n=4096 only (tfjs-webgpu's naive attention
 #     passes the 2 GiB binding limit above 8192 and returns zeros), flash/sparse/linear at
@@ -104,6 +105,13 @@ KERNEL_N=${KERNEL_N:-4096,16384,65536}
 if [ -n "$KERNEL_N" ]; then
   echo "== WGSL flash kernel time -> $OUT/kernels.txt"
   "$NODE" scripts/bench/webgpu_kernels.js "$KERNEL_N" --reps 5 2>&1 | grep -v '^Warning: ' | tee "$OUT/kernels.txt"
+fi
+
+# Where reading a tensor back to the host spends its time, per size in MiB (READBACK_MIB, empty: skip).
+READBACK_MIB=${READBACK_MIB-8,32,128}
+if [ -n "$READBACK_MIB" ]; then
+  echo "== WebGPU read-back steps -> $OUT/readback.txt"
+  "$NODE" scripts/bench/webgpu_readback.js "$READBACK_MIB" --reps 5 2>&1 | grep -v '^Warning: ' | tee "$OUT/readback.txt"
 fi
 
 ORT_CHECK_N=${ORT_CHECK_N:-256,4096}
