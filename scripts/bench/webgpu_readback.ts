@@ -64,6 +64,25 @@ function spinDawnUntil(done: () => boolean): void {
   }
 }
 
+/** A fresh tensor whose kernel has run, so that only its read is timed. */
+function ready(floats: number, i: number): tf.Tensor {
+  const t = fresh(floats, i);
+  tf.tidy(() => t.slice([0], [1]).dataSync());
+  return t;
+}
+
+/** ms to submit t's copy into a new staging buffer and have it mapped, waiting with `wait`; then releases both. */
+async function stagedMapMs(backend: Backend, t: tf.Tensor, wait: (staging: GpuBuffer) => void | Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  const staging = stage(backend, t);
+  await wait(staging);
+  const ms = performance.now() - t0;
+  staging.unmap();
+  staging.destroy();
+  t.dispose();
+  return ms;
+}
+
 /** A staging buffer holding a copy of t's GPU buffer, the copy submitted (not waited for). */
 function stage(backend: Backend, t: tf.Tensor): GpuBuffer {
   const src = backend.tensorMap.get(t.dataId).resource as GpuBuffer;
@@ -95,24 +114,21 @@ async function main(): Promise<void> {
     };
     for (let r = 0; r < reps + 1; r++) {
       const keep = r > 0; // the first round warms the pipelines and buffer pools
-      let t = fresh(floats, r);
-      tf.tidy(() => t.slice([0], [1]).dataSync()); // the tensor is computed: only the read is timed
+      let t = ready(floats, r);
       let t0 = performance.now();
       t.dataSync();
       if (keep) rows.dataSync.push(performance.now() - t0);
       t.dispose();
 
-      t = fresh(floats, r);
-      tf.tidy(() => t.slice([0], [1]).dataSync());
+      t = ready(floats, r);
       t0 = performance.now();
       await t.data();
       if (keep) rows['await data()'].push(performance.now() - t0);
       t.dispose();
 
-      t = fresh(floats, r);
-      tf.tidy(() => t.slice([0], [1]).dataSync());
+      t = ready(floats, r);
       t0 = performance.now();
-      let staging = stage(backend, t);
+      const staging = stage(backend, t);
       const t1 = performance.now();
       staging.mapAsync(g.GPUMapMode.READ).catch(() => undefined);
       pumpDawnUntil(() => staging.mapState === 'mapped', 'the staging mapping');
@@ -125,26 +141,11 @@ async function main(): Promise<void> {
       staging.destroy();
       t.dispose();
 
-      t = fresh(floats, r);
-      tf.tidy(() => t.slice([0], [1]).dataSync());
-      const t5s = performance.now();
-      staging = stage(backend, t);
-      staging.mapAsync(g.GPUMapMode.READ).catch(() => undefined);
-      spinDawnUntil(() => staging.mapState === 'mapped');
-      const t6s = performance.now();
-      staging.unmap();
-      staging.destroy();
-      t.dispose();
-
-      t = fresh(floats, r);
-      tf.tidy(() => t.slice([0], [1]).dataSync());
-      const t7 = performance.now();
-      staging = stage(backend, t);
-      await staging.mapAsync(g.GPUMapMode.READ);
-      const t8 = performance.now();
-      staging.unmap();
-      staging.destroy();
-      t.dispose();
+      const spun = await stagedMapMs(backend, ready(floats, r), (st) => {
+        st.mapAsync(g.GPUMapMode.READ).catch(() => undefined);
+        spinDawnUntil(() => st.mapState === 'mapped');
+      });
+      const awaited = await stagedMapMs(backend, ready(floats, r), (st) => st.mapAsync(g.GPUMapMode.READ));
       const host = new ArrayBuffer(bytes.byteLength);
       new Uint8Array(host).fill(1);
       const t5 = performance.now();
@@ -153,8 +154,8 @@ async function main(): Promise<void> {
       if (keep) {
         rows['submit copy'].push(t1 - t0);
         rows['map (pumped)'].push(t2 - t1);
-        rows['submit + map spun'].push(t6s - t5s);
-        rows['submit + map awaited'].push(t8 - t7);
+        rows['submit + map spun'].push(spun);
+        rows['submit + map awaited'].push(awaited);
         rows.getMappedRange.push(t3 - t2);
         rows['slice (copy out)'].push(t4 - t3);
         rows['host memcpy'].push(t6 - t5);
