@@ -227,10 +227,9 @@ async function main(): Promise<void> {
 function engineOf(v: BenchVariant, backend: string): string {
   if (v.external) return v.external; // e.g. onnxruntime-node's WebGPU EP (variants/onnx.ts)
   // issue 8: on webgpu, flash, block-sparse and linear run Tessera's WGSL programs (no engine).
-  if (backend === 'webgpu' && ['flash', 'sparse', 'linear'].includes(v.family)) return 'wgsl';
+  if (backend === 'webgpu' && (['flash', 'sparse', 'linear'].includes(v.family) || v.engine)) return 'wgsl';
   if (backend === 'webgpu' && v.family === 'reference') return 'tfjs'; // native ops are cpu/wasm kernels
-  if (v.family === 'flash') return 'typescript';
-  if (v.family === 'native') return 'native';
+  if (v.engine) return v.engine; // the variant pins it (the TypeScript flash and sparse rows, the native-* rows)
   // The reference runs tfjs kernels; @tessera/native (issue 10) replaces some of them unless TESSERA_NATIVE_OPS=0.
   if (v.family === 'reference') return process.env.TESSERA_NATIVE_OPS === '0' ? 'tfjs' : 'tfjs (+native ops where built)';
   return tesseraInfo().engine;

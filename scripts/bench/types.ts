@@ -39,6 +39,11 @@ export interface BenchVariant {
    */
   external?: string;
   /**
+   * Set for a variant that pins an attention engine whatever is installed ('typescript' or
+   * 'native'): the row's engine column (on backends where the engine runs at all).
+   */
+  engine?: string;
+  /**
    * Optional set-up outside the timing, before each row the variant runs (backend, n, pass):
    * e.g. an external runtime's session and host copies of the inputs. `skip`: the reason the
    * variant cannot run here (the row is skipped and prints it); `note`: a remark the row

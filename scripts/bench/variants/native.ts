@@ -15,7 +15,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import { flashAttention, getEngine, setEngine } from '@tessera/attention';
+import { flashAttention } from '@tessera/attention';
 import * as native from '@tessera/native';
 import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import { loadOrt, timeOrt } from '../onnx/ort_attention';
@@ -23,24 +23,17 @@ import type { BenchInputs, BenchVariant } from '../types';
 import { warmUp } from '../warm_up';
 import { gemmCeiling } from '../native_addon';
 import { gradsOfSum } from '../grads_of_sum';
+import { withEngine } from '../with_engine';
 
 const engine = nativeEngine();
 
-function withNative<T>(fn: () => T): T {
-  const prev = getEngine();
-  setEngine(engine!);
-  try {
-    return fn();
-  } finally {
-    setEngine(prev);
-  }
-}
-
+const withNative = <T>(fn: () => T): T => withEngine(engine!, fn);
 
 function variant(name: string, causal: boolean): BenchVariant {
   return {
     name,
     family: 'native',
+    engine: 'native',
     flops: (x: BenchInputs) => 4 * x.n * x.n * x.D * x.B * x.H * (causal ? 0.5 : 1),
     supports: (backend: string) => engine !== null && ['cpu', 'wasm', 'tensorflow'].includes(backend),
     forward: (x: BenchInputs): tf.TensorContainer => withNative(() => flashAttention(x.q, x.k, x.v, { causal })),

@@ -17,23 +17,13 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfc from '@tensorflow/tfjs-core';
-import { AttentionEngine, BlockMask, blockSparseAttention, getEngine, setEngine, TYPESCRIPT_ENGINE } from '@tessera/attention';
+import { AttentionEngine, BlockMask, blockSparseAttention, TYPESCRIPT_ENGINE } from '@tessera/attention';
 import { nativeEngine } from '../../../packages/attention/src/native_engine';
 import type { BenchInputs, BenchVariant } from '../types';
 import { gradsOfSum } from '../grads_of_sum';
+import { withEngine } from '../with_engine';
 import { SPARSE_BLOCK, SPARSE_LAYOUTS, sparseFlops } from '../sparse_layouts';
 const NATIVE = nativeEngine();
-
-/** Runs fn with `engine` installed, then restores the previous engine. */
-function withEngine<T>(engine: Partial<AttentionEngine> & { name: string }, fn: () => T): T {
-  const prev = getEngine();
-  setEngine(engine);
-  try {
-    return fn();
-  } finally {
-    setEngine(prev);
-  }
-}
 
 function cached(build: (n: number) => BlockMask): (n: number) => BlockMask {
   let mask: BlockMask | null = null;
@@ -50,6 +40,7 @@ function variant(name: string, maskFor: (n: number) => BlockMask, engine: Partia
   return {
     name,
     family,
+    engine: engine === TYPESCRIPT_ENGINE ? 'typescript' : 'native',
     flops: (x: BenchInputs): number => sparseFlops(maskFor(x.n), x.B, x.H, x.D),
     supports(backend: string, n: number): boolean {
       // Host-path kernels: any backend; the mask needs blockSize <= n.
@@ -72,6 +63,6 @@ const bigBird322 = cached(SPARSE_LAYOUTS.bigbird);
 export const variants: BenchVariant[] = [
   variant('sparse-window256', window256, TYPESCRIPT_ENGINE),
   variant('sparse-bigbird', bigBird322, TYPESCRIPT_ENGINE),
-  // family 'native' for the runner's engine column (scripts/bench.ts engineOf)
+  // family 'native': plotted with the native flash rows
   ...(NATIVE ? [variant('native-sparse-window256', window256, NATIVE, 'native'), variant('native-sparse-bigbird', bigBird322, NATIVE, 'native')] : []),
 ];
