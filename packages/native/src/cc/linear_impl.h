@@ -180,8 +180,10 @@ struct LinearCtx {
       const int m = static_cast<int>(std::min<int64_t>(LC, i1 - s));
       const int64_t row0 = qRow(g, s), ahead = std::max<int64_t>(0, std::min<int64_t>(LC, i1 - (s + LC)));
       Prefetch pf;
-      pf.add(a.q + (row0 + LC) * F, ahead * F);
-      pf.add(a.out + (row0 + LC) * Dv, ahead * Dv, true);
+      if (ahead > 0) {
+        pf.add(a.q + (row0 + LC) * F, ahead * F);
+        pf.add(a.out + (row0 + LC) * Dv, ahead * Dv);
+      }
       gemm(m, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, Sf, Dv, a.out + row0 * Dv, Dv, false, &pf);
       for (int ii = 0; ii < m; ++ii) finish(row0 + ii, vdot(a.q + (row0 + ii) * F, zf, F));
     }
@@ -189,15 +191,15 @@ struct LinearCtx {
   // The chunk [c0, c0+LC) the sweep visits next, added to a prefetch plan (nothing when outside
   // the keys): key rows of a per-kv-head array (kb, vb, dk, dv; `width` floats a row), or head g's
   // query rows of a per-query-head array (q, out, dout, dq).
-  void hintKeys(Prefetch* pf, int64_t c0, const float* base, int64_t width, bool write = false) const {
+  void hintKeys(Prefetch* pf, int64_t c0, const float* base, int64_t width) const {
     if (c0 < 0 || c0 >= a.d.Tk) return;
-    pf->add(base + c0 * width, std::min<int64_t>(LC, a.d.Tk - c0) * width, write);
+    pf->add(base + c0 * width, std::min<int64_t>(LC, a.d.Tk - c0) * width);
   }
-  void hintQueries(Prefetch* pf, int64_t g, int64_t c0, const float* base, int64_t width, bool write = false) const {
+  void hintQueries(Prefetch* pf, int64_t g, int64_t c0, const float* base, int64_t width) const {
     if (c0 < 0 || c0 >= a.d.Tk) return;
     int64_t i0, i1;
     chunkQueries(a.d, c0, std::min<int64_t>(a.d.Tk, c0 + LC), &i0, &i1);
-    if (i1 > i0) pf->add(base + qRow(g, i0) * width, (i1 - i0) * width, write);
+    if (i1 > i0) pf->add(base + qRow(g, i0) * width, (i1 - i0) * width);
   }
   // den_row = d + eps (stored), out_row /= den_row.
   void finish(int64_t row, float d) {
@@ -239,7 +241,7 @@ static void linearForwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
       for (int64_t g = 0; g < x.G; ++g) {
         Prefetch pf = g == 0 ? keysPf : Prefetch();
         x.hintQueries(&pf, g, c0 + LC, a.q, F);
-        x.hintQueries(&pf, g, c0 + LC, a.out, Dv, true);
+        x.hintQueries(&pf, g, c0 + LC, a.out, Dv);
         const int64_t row0 = x.qRow(g, i0);
         float* out = a.out + row0 * Dv;
         gemm(nq, static_cast<int>(Dv), static_cast<int>(F), a.q + row0 * F, F, 1, x.Sf, Dv, out, Dv, false, &pf);  // Q S_prev
@@ -308,7 +310,7 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
         pf.add(a.dout + row1 * Dv, next * Dv);
         pf.add(a.out + row1 * Dv, next * Dv);
         pf.add(a.q + row1 * F, next * F);
-        pf.add(a.dq + row1 * F, next * F, true);
+        pf.add(a.dq + row1 * F, next * F);
         upstream(a, x, g, i0, nq);
         dqRows(a, x, g, i0, nq, 0, 0, &pf);
         x.accumulate(x.R, x.r, a.q + x.qRow(g, i0) * F, x.Gc, Dv, nq, x.dd, LinearCtx::Snap::kNone, &pf);
@@ -320,8 +322,8 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
       Prefetch pf;  // the next block's rows
       pf.add(x.vb + (c0 + nk) * Dv, next * Dv);
       pf.add(x.kb + (c0 + nk) * F, next * F);
-      pf.add(dkb + (c0 + nk) * F, next * F, true);
-      pf.add(dvb + (c0 + nk) * Dv, next * Dv, true);
+      pf.add(dkb + (c0 + nk) * F, next * F);
+      pf.add(dvb + (c0 + nk) * Dv, next * Dv);
       keyRows(c0, nk, &pf, false);
     }
     return;
@@ -338,8 +340,8 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     Prefetch keysPf;  // the next chunk's rows, hinted while this chunk computes
     x.hintKeys(&keysPf, c0 + LC, x.kb, F);
     x.hintKeys(&keysPf, c0 + LC, x.vb, Dv);
-    x.hintKeys(&keysPf, c0 + LC, dkb, F, true);
-    x.hintKeys(&keysPf, c0 + LC, dvb, Dv, true);
+    x.hintKeys(&keysPf, c0 + LC, dkb, F);
+    x.hintKeys(&keysPf, c0 + LC, dvb, Dv);
     if (i1 <= i0) {  // no query here: the reverse sweep adds to zero rows
       std::fill(dkb + c0 * F, dkb + (c0 + nk) * F, 0.0f);
       std::fill(dvb + c0 * Dv, dvb + (c0 + nk) * Dv, 0.0f);
@@ -351,7 +353,7 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
         x.hintQueries(&pf, g, c0 + LC, a.dout, Dv);
         x.hintQueries(&pf, g, c0 + LC, a.out, Dv);
         x.hintQueries(&pf, g, c0 + LC, a.q, F);
-        x.hintQueries(&pf, g, c0 + LC, a.dq, F, true);
+        x.hintQueries(&pf, g, c0 + LC, a.dq, F);
         upstream(a, x, g, i0, nq);
         dqRows(a, x, g, i0, nq, c0, nk, &pf);  // builds Wm
         const float* qc = a.q + x.qRow(g, i0) * F;
@@ -371,8 +373,8 @@ static void linearBackwardGroup(const LinearArgs& a, int64_t b, int64_t kvh) {
     Prefetch keysPf;  // the previous chunk's rows (visited next), hinted while this chunk computes
     x.hintKeys(&keysPf, c0 - LC, x.kb, F);
     x.hintKeys(&keysPf, c0 - LC, x.vb, Dv);
-    x.hintKeys(&keysPf, c0 - LC, dkb, F, true);
-    x.hintKeys(&keysPf, c0 - LC, dvb, Dv, true);
+    x.hintKeys(&keysPf, c0 - LC, dkb, F);
+    x.hintKeys(&keysPf, c0 - LC, dvb, Dv);
     keyRows(c0, nk, &keysPf, true);
     if (i1 <= i0) continue;
     const int nq = static_cast<int>(i1 - i0);

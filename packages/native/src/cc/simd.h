@@ -210,7 +210,7 @@ static inline vf vtanh(vf x) {
 // P^T operands without packing; B rows are contiguous vectors. With TAIL the
 // last vector of each row holds only `tail` valid lanes.
 template <int MR_, int NV_, bool TAIL>
-static void microKernel(int K, const float* A, int64_t sr, int64_t sk, const float* Bm, int64_t ldb, float* C, int64_t ldc, int tail, bool acc, const float* pf, int npf, bool pfWrite) {
+static void microKernel(int K, const float* A, int64_t sr, int64_t sk, const float* Bm, int64_t ldb, float* C, int64_t ldc, int tail, bool acc, uintptr_t pf, int npf) {
   vf c[MR_][NV_];
   for (int r = 0; r < MR_; ++r)
     for (int v = 0; v < NV_; ++v) {
@@ -221,12 +221,7 @@ static void microKernel(int K, const float* A, int64_t sr, int64_t sk, const flo
     const float* b = Bm + k * ldb;
     vf bv[NV_];
     for (int v = 0; v < NV_; ++v) bv[v] = (TAIL && v == NV_ - 1) ? vloadN(b + v * W, tail) : vload(b + v * W);
-    if (k < npf) {  // one cache line of the caller's prefetch stream per step (see Prefetch)
-      if (pfWrite)
-        __builtin_prefetch(pf + 16 * k, 1);
-      else
-        __builtin_prefetch(pf + 16 * k, 0);
-    }
+    if (k < npf) __builtin_prefetch(reinterpret_cast<const void*>(pf + 64 * static_cast<uintptr_t>(k)));  // one line of the caller's Prefetch plan per step
     const float* a = A + k * sk;
     for (int r = 0; r < MR_; ++r) {
       const vf av = vset(a[r * sr]);
@@ -242,7 +237,7 @@ static void microKernel(int K, const float* A, int64_t sr, int64_t sk, const flo
     }
 }
 
-typedef void (*MicroFn)(int, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int, bool, const float*, int, bool);
+typedef void (*MicroFn)(int, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int, bool, uintptr_t, int);
 
 template <int R, int V>
 struct FillTable {
@@ -268,30 +263,30 @@ struct MicroTable {
 static const MicroTable kMicro;
 
 // Cache lines to hint while gemm computes: ranges of floats (say the next block's rows of the
-// inputs and of an output) issued one line per micro-kernel k step, so the stream from memory
+// inputs and outputs) issued one line per micro-kernel k step, so the stream from memory
 // overlaps the arithmetic instead of stalling it, at almost no cost when the data is already in
 // cache (a separate loop of hints costs ~1 cycle a line and measured 8% of an in-cache linear
 // forward). One plan can feed several gemm calls: each continues where the last one stopped; lines
-// beyond the calls' k steps (row blocks x column panels x K) are not hinted.
+// beyond the calls' k steps (row blocks x column panels x K) are not hinted. Addresses are kept
+// as integers (a range's first line may start before the array) and only ever hinted. All hints
+// are read hints: prefetching output lines for writing (PREFETCHW) measured no faster here.
 struct Prefetch {
   static constexpr int kMax = 16;
-  const float* p[kMax];
+  uintptr_t first[kMax];  // 64-byte-aligned address of each range's first line
   int64_t lines[kMax];
-  bool write[kMax];
   int count = 0, stream = 0;
-  int64_t line = 0;  // next line of p[stream]
-  // Floats [at, at + floats), whole 64-byte lines from the one holding `at`.
-  void add(const float* at, int64_t floats, bool forWrite = false) {
+  int64_t line = 0;  // next line of range `stream`
+  // Floats [at, at + floats): the whole 64-byte lines they touch.
+  void add(const float* at, int64_t floats) {
     if (floats <= 0 || count == kMax) return;
-    const int64_t skew = static_cast<int64_t>(reinterpret_cast<uintptr_t>(at) & 63) / 4;  // floats before `at` in its line
-    p[count] = at - skew, lines[count] = (floats + skew + 15) / 16, write[count] = forWrite, ++count;
+    const uintptr_t lo = reinterpret_cast<uintptr_t>(at), hi = lo + static_cast<uintptr_t>(floats) * sizeof(float);
+    first[count] = lo & ~uintptr_t(63), lines[count] = static_cast<int64_t>((hi - (lo & ~uintptr_t(63)) + 63) / 64), ++count;
   }
-  // The next up to k lines of the current range: *n lines from the returned line on.
-  const float* take(int k, int* n, bool* w) {
-    if (stream >= count) return *n = 0, nullptr;
-    const float* at = p[stream] + 16 * line;
+  // The next up to k lines of the current range: *n lines from the returned address on.
+  uintptr_t take(int k, int* n) {
+    if (stream >= count) return *n = 0, 0;
+    const uintptr_t at = first[stream] + 64 * static_cast<uintptr_t>(line);
     *n = static_cast<int>(std::min<int64_t>(k, lines[stream] - line));
-    *w = write[stream];
     line += *n;
     if (line >= lines[stream]) ++stream, line = 0;
     return at;
@@ -322,9 +317,8 @@ static void gemm(int M, int N, int K, const float* A, int64_t sr, int64_t sk, co
       const int rest = M - m0 - mr;
       if (rest > 0 && rest < MR / 2) mr = (MR + rest + 1) / 2;
       int npf = 0;
-      bool pw = false;
-      const float* pp = pf ? pf->take(K, &npf, &pw) : nullptr;
-      kMicro.fn[mr][nv][isTail](K, A + m0 * sr, sr, sk, B + n0, ldb, C + m0 * ldc + n0, ldc, isTail ? tail : W, acc, pp, npf, pw);
+      const uintptr_t pp = pf ? pf->take(K, &npf) : 0;
+      kMicro.fn[mr][nv][isTail](K, A + m0 * sr, sr, sk, B + n0, ldb, C + m0 * ldc + n0, ldc, isTail ? tail : W, acc, pp, npf);
     }
   }
 }
