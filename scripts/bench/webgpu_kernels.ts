@@ -6,7 +6,11 @@
  * the naive attentionReference (tfjs-webgpu matMul/softmax/matMul, an n x n
  * score matrix per head) is timed the same way, for the kernel-to-kernel ratio.
  *
- *   node scripts/bench/webgpu_kernels.js [n,...] [--tile NCxBC|row] [--no-subgroups] [--reps 10] [--causal]
+ * With --passes, the backward's GPU time is split into its passes (row statistics, dQ,
+ * dK/dV) by timing forward+backward again with the dQ pass, then the dK/dV pass, left out
+ * (the script skips their dispatches; those results are wrong and only timed).
+ *
+ *   node scripts/bench/webgpu_kernels.js [n,...] [--tile NCxBC|row] [--no-subgroups] [--reps 10] [--causal] [--passes]
  *   (or npx ts-node --transpile-only scripts/bench/webgpu_kernels.ts ...)
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +18,7 @@ import { attentionReference, flashAttention } from '@tessera/attention';
 import { initBackend } from '@tessera/tensor';
 import { webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
 import { tiledOverrides } from '../../packages/attention/src/backends/webgpu/flash_tiled_wgsl';
+import * as gpuBackend from '../../packages/attention/src/backends/webgpu/gpu_backend';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -30,6 +35,16 @@ else if (tile) {
   tiledOverrides.shape = { NC, BC };
 }
 if (args.includes('--no-subgroups')) webgpuOverrides.subgroups = false;
+
+// --passes: dispatches of pipelines whose label matches `skipPass` are dropped (timing only).
+let skipPass: RegExp | null = null;
+if (args.includes('--passes')) {
+  const real = gpuBackend.dispatch;
+  (gpuBackend as { dispatch: typeof real }).dispatch = (b, pipeline, ...rest) => {
+    if (skipPass && skipPass.test(String((pipeline as { label?: string }).label))) return;
+    real(b, pipeline, ...rest);
+  };
+}
 
 const sync = (t: tf.Tensor): number => tf.tidy(() => t.slice(new Array(t.rank).fill(0), new Array(t.rank).fill(1)).dataSync()[0]);
 
@@ -64,6 +79,24 @@ async function main(): Promise<void> {
       const g = grads([q, k, v], dy);
       return [...g, o];
     });
+    let passes = '';
+    if (args.includes('--passes')) {
+      const without = (re: RegExp): number => {
+        skipPass = re;
+        try {
+          return timeCalls(() => {
+            const o = flashAttention(q, k, v, { causal }) as tf.Tensor;
+            return [...grads([q, k, v], dy), o];
+          });
+        } finally {
+          skipPass = null;
+        }
+      };
+      const noDq = without(/^TesseraFlashDq/);
+      const noDkdv = without(/^TesseraFlashDkDv/);
+      const neither = without(/^TesseraFlash(Dq|DkDv)/);
+      passes = `; backward passes: dQ ${(both - noDq).toFixed(2)} ms, dK/dV ${(both - noDkdv).toFixed(2)} ms, the rest (forward, row statistics, tape) ${neither.toFixed(2)} ms`;
+    }
     const out = flashAttention(q, k, v, { causal }) as tf.Tensor;
     sync(out);
     const t0 = performance.now();
@@ -76,7 +109,7 @@ async function main(): Promise<void> {
       naive = `; naive reference forward ${ref.toFixed(2)} ms (flash ${(ref / fwd).toFixed(1)}x faster)`;
     }
     console.log(
-      `n=${n}: forward ${fwd.toFixed(2)} ms = ${(fl / fwd / 1e9).toFixed(2)} TFLOP/s; forward+backward ${both.toFixed(2)} ms = ${(both / fwd).toFixed(2)}x forward; reading the ${(4 * n * 8 * 64) / 2 ** 20} MiB output ${readMs.toFixed(2)} ms${naive}`,
+      `n=${n}: forward ${fwd.toFixed(2)} ms = ${(fl / fwd / 1e9).toFixed(2)} TFLOP/s; forward+backward ${both.toFixed(2)} ms = ${(both / fwd).toFixed(2)}x forward; reading the ${(4 * n * 8 * 64) / 2 ** 20} MiB output ${readMs.toFixed(2)} ms${naive}${passes}`,
     );
     tf.dispose([q, k, v, dy]);
   }

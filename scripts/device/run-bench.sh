@@ -104,7 +104,9 @@ echo "== WGSL flash vs attentionReference on this GPU (forward and gradients) ->
 KERNEL_N=${KERNEL_N:-4096,16384,65536}
 if [ -n "$KERNEL_N" ]; then
   echo "== WGSL flash kernel time -> $OUT/kernels.txt"
-  "$NODE" scripts/bench/webgpu_kernels.js "$KERNEL_N" --reps 5 2>&1 | grep -v '^Warning: ' | tee "$OUT/kernels.txt"
+  # KERNEL_ARGS: more options for webgpu_kernels.js, e.g. --passes (the backward split by pass) or --causal.
+  # shellcheck disable=SC2086
+  "$NODE" scripts/bench/webgpu_kernels.js "$KERNEL_N" --reps 5 ${KERNEL_ARGS:-} 2>&1 | grep -v '^Warning: ' | tee "$OUT/kernels.txt"
 fi
 
 # Where reading a tensor back to the host spends its time, per size in MiB (READBACK_MIB, empty: skip).
