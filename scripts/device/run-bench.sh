@@ -93,6 +93,8 @@ cd "$DIR/app"
       const i = a.info || {};
       console.log(`adapter: ${i.vendor} ${i.architecture} ${i.device} ${i.description}`);
       console.log(`maxStorageBufferBindingSize: ${a.limits.maxStorageBufferBindingSize}, maxBufferSize: ${a.limits.maxBufferSize}, maxComputeWorkgroupStorageSize: ${a.limits.maxComputeWorkgroupStorageSize}, subgroups: ${a.features.has("subgroups")}, subgroup sizes: ${i.subgroupMinSize}-${i.subgroupMaxSize}`);
+      console.log(`features: ${[...a.features].sort().join(" ")}`);
+      if (i.subgroupMatrixConfigs) console.log(`subgroupMatrixConfigs: ${JSON.stringify(i.subgroupMatrixConfigs)}`);
       process.exit(0);
     });' 2>&1 | grep -v '^Warning: '
 } | tee "$OUT/device.txt"
