@@ -94,7 +94,7 @@ cd "$DIR/app"
       console.log(`adapter: ${i.vendor} ${i.architecture} ${i.device} ${i.description}`);
       console.log(`maxStorageBufferBindingSize: ${a.limits.maxStorageBufferBindingSize}, maxBufferSize: ${a.limits.maxBufferSize}, maxComputeWorkgroupStorageSize: ${a.limits.maxComputeWorkgroupStorageSize}, subgroups: ${a.features.has("subgroups")}, subgroup sizes: ${i.subgroupMinSize}-${i.subgroupMaxSize}`);
       console.log(`features: ${[...a.features].sort().join(" ")}`);
-      if (i.subgroupMatrixConfigs) console.log(`subgroupMatrixConfigs: ${JSON.stringify(i.subgroupMatrixConfigs)}`);
+      if (i.subgroupMatrixConfigs) console.log(`subgroupMatrixConfigs: ${[...i.subgroupMatrixConfigs].map((c) => `${c.componentType}->${c.resultComponentType} ${c.M}x${c.N}x${c.K}`).join(", ") || "none"}`);
       process.exit(0);
     });' 2>&1 | grep -v '^Warning: '
 } | tee "$OUT/device.txt"
