@@ -30,26 +30,14 @@ function main(): void {
   console.log(`GEMM ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.how})`);
   for (const n of sizes) {
     const rng = new Rng(n);
-    const rand = (m: number) => {
-      const a = new Float32Array(m);
-      for (let i = 0; i < m; i++) a[i] = rng.normal();
-      return a;
-    };
+    const rand = (m: number) => rng.fillNormal(new Float32Array(m)) as Float32Array;
     const q = rand(H * n * D), k = rand(H * n * D), v = rand(H * n * D);
     const out = new Float32Array(H * n * D), lse = new Float32Array(H * n);
     for (const [name, layout] of Object.entries(SPARSE_LAYOUTS)) {
       const mask = layout(n);
       const flops = sparseFlops(mask, 1, H, D);
       const args_: native.BlockSparseForwardArgs = {
-        dims: { B: 1, H, Hkv: H, Tq: n, Tk: n, D, Dv: D },
-        scale: 1 / Math.sqrt(D),
-        causal: false,
-        window: null,
-        softcap: null,
-        alibiSlopes: null,
-        keyMask: null,
-        segmentIdsQ: null,
-        segmentIdsK: null,
+        ...native.plainParams({ B: 1, H, Hkv: H, Tq: n, Tk: n, D, Dv: D }),
         q,
         k,
         v,

@@ -14,19 +14,21 @@
  *   (or npx ts-node --transpile-only scripts/bench/webgpu_kernels.ts ...)
  */
 import * as tf from '@tensorflow/tfjs';
-import { attentionReference, flashAttention } from '@tessera/attention';
+// The library from its sources, like the hooks below: one module instance whether this runs
+// under ts-node (where '@tessera/attention' would be the compiled dist) or from the GPU bundle.
+import { attentionReference, flashAttention } from '../../packages/attention/src';
 import { initBackend } from '@tessera/tensor';
-import { webgpuOverrides } from '../../packages/attention/src/backends/webgpu/gpu_backend';
 import { tiledOverrides } from '../../packages/attention/src/backends/webgpu/flash_tiled_wgsl';
 import * as gpuBackend from '../../packages/attention/src/backends/webgpu/gpu_backend';
+import { sizesAndReps } from './cli_args';
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const ns = (args[0] && !args[0].startsWith('--') ? args[0] : '4096,16384').split(',').map(Number);
-const reps = Number(opt('--reps') ?? 10);
+const { sizes: ns, reps } = sizesAndReps(args, '4096,16384', 10);
+const { webgpuOverrides } = gpuBackend;
 const causal = args.includes('--causal');
 const tile = opt('--tile');
 if (tile === 'row') tiledOverrides.shape = null;

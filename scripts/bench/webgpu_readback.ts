@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '@tessera/tensor';
-import { pumpDawnUntil } from '../../packages/tensor/src/webgpu_node';
+import { pumpDawnUntil, submitStagingCopy } from '../../packages/tensor/src/webgpu_node';
 import { sizesAndReps } from './cli_args';
 
 interface GpuBuffer {
@@ -54,16 +54,6 @@ function fresh(floats: number, i: number): tf.Tensor {
   return tf.tidy(() => tf.add(tf.fill([floats], 1), i));
 }
 
-/** Runs Dawn's pending ticks in a busy loop until done() (what pumpDawnUntil does, without its naps). */
-function spinDawnUntil(done: () => boolean): void {
-  const state = (globalThis as unknown as Record<symbol, { pendingTicks: Set<() => void> }>)[Symbol.for('tessera.webgpu.dawn')];
-  const t0 = performance.now();
-  while (!done()) {
-    for (const tick of Array.from(state.pendingTicks)) tick();
-    if (performance.now() - t0 > 60000) throw new Error('spinDawnUntil: timed out');
-  }
-}
-
 /** A fresh tensor whose kernel has run, so that only its read is timed. */
 function ready(floats: number, i: number): tf.Tensor {
   const t = fresh(floats, i);
@@ -87,10 +77,7 @@ async function stagedMapMs(backend: Backend, t: tf.Tensor, wait: (staging: GpuBu
 function stage(backend: Backend, t: tf.Tensor): GpuBuffer {
   const src = backend.tensorMap.get(t.dataId).resource as GpuBuffer;
   const staging = backend.device.createBuffer({ size: src.size, usage: g.GPUBufferUsage.MAP_READ | g.GPUBufferUsage.COPY_DST });
-  backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  backend.commandEncoder.copyBufferToBuffer(src, 0, staging, 0, src.size);
-  backend.submitQueue();
+  submitStagingCopy(backend, src, staging);
   return staging;
 }
 
@@ -143,7 +130,7 @@ async function main(): Promise<void> {
 
       const spun = await stagedMapMs(backend, ready(floats, r), (st) => {
         st.mapAsync(g.GPUMapMode.READ).catch(() => undefined);
-        spinDawnUntil(() => st.mapState === 'mapped');
+        pumpDawnUntil(() => st.mapState === 'mapped', 'the staging mapping', 60000, false);
       });
       const awaited = await stagedMapMs(backend, ready(floats, r), (st) => st.mapAsync(g.GPUMapMode.READ));
       const host = new ArrayBuffer(bytes.byteLength);

@@ -10,15 +10,7 @@ import { binding } from '../../packages/native/src/binding';
 function args(over: Record<string, unknown> = {}): native.FlashForwardArgs {
   const dims = { B: 1, H: 2, Hkv: 1, Tq: 5, Tk: 6, D: 4, Dv: 3 };
   return {
-    dims,
-    scale: 0.5,
-    causal: false,
-    window: null,
-    softcap: null,
-    alibiSlopes: null,
-    keyMask: null,
-    segmentIdsQ: null,
-    segmentIdsK: null,
+    ...native.plainParams(dims, 0.5),
     q: new Float32Array(1 * 2 * 5 * 4).fill(0.1),
     k: new Float32Array(1 * 1 * 6 * 4).fill(0.2),
     v: new Float32Array(1 * 1 * 6 * 3).fill(0.3),

@@ -39,6 +39,20 @@ export interface FlashParams {
   tiles?: { br: number; bc: number };
 }
 
+/**
+ * Parameters of plain attention over `dims`: no causal mask, window, softcap, ALiBi, key mask
+ * or segments; `scale` defaults to 1 / sqrt(D). Spread it into the kernels' arguments and
+ * override what a call needs.
+ * @example
+ * import * as native from '@tessera/native';
+ * const dims = { B: 1, H: 8, Hkv: 8, Tq: 1024, Tk: 1024, D: 64, Dv: 64 };
+ * const [q, k, v, out] = [0, 1, 2, 3].map(() => new Float32Array(8 * 1024 * 64).fill(0.1));
+ * native.flashForward({ ...native.plainParams(dims), causal: true, q, k, v, out, lse: new Float32Array(8 * 1024) });
+ */
+export function plainParams(dims: FlashDims, scale = 1 / Math.sqrt(dims.D)): FlashParams {
+  return { dims, scale, causal: false, window: null, softcap: null, alibiSlopes: null, keyMask: null, segmentIdsQ: null, segmentIdsK: null };
+}
+
 export interface FlashForwardArgs extends FlashParams {
   q: Float32Array; // [B, H, Tq, D]
   k: Float32Array; // [B, Hkv, Tk, D]

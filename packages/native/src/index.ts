@@ -30,6 +30,7 @@ export { featureMap, featureMapGrad } from './feature_map';
 export type { FeatureMapName, FeatureMapArgs, FeatureMapGradArgs } from './feature_map';
 export type { BlockSparseLayout, BlockSparseForwardArgs, BlockSparseBackwardArgs } from './block_sparse';
 export type { FlashBackwardArgs, FlashDims, FlashForwardArgs, FlashParams, KeyMaskArray, SegmentIdArray } from './flash_args';
+export { plainParams } from './flash_args';
 
 /** Whether the compiled addon loaded. */
 export function available(): boolean {

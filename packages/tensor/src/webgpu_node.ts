@@ -139,8 +139,12 @@ function routeDawnTicks(realm: Record<string, unknown>): Set<() => void> {
   return pending;
 }
 
-/** Runs Dawn's device ticks in place until `done()` (sync wait for a mapping). */
-export function pumpDawnUntil(done: () => boolean, what: string, timeoutMs = 120000): void {
+/**
+ * Runs Dawn's device ticks in place until `done()` (sync wait for a mapping). With `naps`
+ * (the default) it sleeps between rounds after a short spin; without, it spins throughout
+ * (benchmarks: scripts/bench/webgpu_readback.ts compares the two).
+ */
+export function pumpDawnUntil(done: () => boolean, what: string, timeoutMs = 120000, naps = true): void {
   const state = (globalThis as unknown as Record<symbol, DawnState | undefined>)[STATE];
   if (!state) fail('readSync', 'Dawn is not loaded (call initBackend("webgpu") first)');
   const t0 = Date.now();
@@ -153,7 +157,7 @@ export function pumpDawnUntil(done: () => boolean, what: string, timeoutMs = 120
     for (let round = 0; !done(); round++) {
       for (const tick of Array.from(state.pendingTicks)) tick();
       if (Date.now() - t0 > timeoutMs) fail('readSync', `timed out after ${timeoutMs} ms waiting for ${what}`);
-      if (round >= 64) Atomics.wait(nap, 0, 0, round >= 1024 ? 1 : 0.05);
+      if (naps && round >= 64) Atomics.wait(nap, 0, 0, round >= 1024 ? 1 : 0.05);
     }
   } finally {
     pumping.active = false;
@@ -197,6 +201,14 @@ interface WebGpuBackendLike {
   convertAndCacheOnCPU(dataId: object, data: unknown): unknown;
 }
 
+/** Records and submits the copy of `src` into `staging` (a MAP_READ | COPY_DST buffer of at least src.size bytes), closing any open compute pass. */
+export function submitStagingCopy(backend: Pick<WebGpuBackendLike, 'ensureCommandEncoderReady' | 'endComputePassEncoder' | 'commandEncoder' | 'submitQueue'>, src: { size: number }, staging: unknown): void {
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.commandEncoder.copyBufferToBuffer(src, 0, staging, 0, src.size);
+  backend.submitQueue();
+}
+
 /**
  * Replaces tfjs-webgpu's OffscreenCanvas readback with a Dawn one when there is
  * no OffscreenCanvas (Node). Same result as `await t.data()`, synchronously.
@@ -214,10 +226,7 @@ export function installSyncReadback(backendClass: { prototype: object }): void {
     if (td.values != null || td.dtype === 'string' || td.dtype === 'complex64' || !td.resource) return original.call(this, dataId);
     const src = td.resource as GpuBufferLike;
     const staging = this.bufferManager.acquireBuffer(src.size, usage.MAP_READ | usage.COPY_DST);
-    this.ensureCommandEncoderReady();
-    this.endComputePassEncoder();
-    this.commandEncoder.copyBufferToBuffer(src, 0, staging, 0, src.size);
-    this.submitQueue();
+    submitStagingCopy(this, src, staging);
     let error: unknown = null;
     staging.mapAsync(mapRead).catch((e) => (error = e));
     pumpDawnUntil(() => staging.mapState === 'mapped' || error !== null, 'a WebGPU buffer mapping');

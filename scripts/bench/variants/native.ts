@@ -24,6 +24,7 @@ import { warmUp } from '../warm_up';
 import { gemmCeiling } from '../native_addon';
 import { gradsOfSum } from '../grads_of_sum';
 import { withEngine } from '../with_engine';
+import { sizesAndReps } from '../cli_args';
 
 const engine = nativeEngine();
 
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const { initBackend } = await import('@tessera/tensor');
   await initBackend(process.env.TESSERA_BACKEND ?? 'cpu');
   if (!engine) throw new Error(`@tessera/native unavailable: ${native.loadError()}`);
-  const sizes = (process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : '1024,4096,16384').split(',').map(Number);
+  const { sizes } = sizesAndReps(process.argv.slice(2), '1024,4096,16384', 1); // reps: per n below
   const causal = process.argv.includes('--causal');
   const ceiling = gemmCeiling()!.gflops;
   console.log(`${engine.name}, backend ${tfc.getBackend()}, GEMM ceiling ${ceiling.toFixed(1)} GFLOP/s (1024^3, best of 5)`);

@@ -36,7 +36,7 @@ static void forEachChunk(const BlockLayout& L, const AttnCommon& c, int64_t r, i
       const bool extend = nj > 0 && full && lastFull;  // grows the last full piece
       if (nj > 0 && (p0 != j0 + nj || nj + pn > maxKeys || (!extend && parts == 2))) flush();
       if (nj == 0) j0 = p0, m.split = std::numeric_limits<int64_t>::max();
-      if (!(nj > 0 && full && lastFull)) {
+      if (!(extend && nj > 0)) {  // a new piece (after a flush nothing is extended)
         m.part[parts] = bm;
         if (parts == 1) m.split = p0;
         ++parts;

@@ -12,7 +12,7 @@
 // the current one computes. Included after flash_impl.h inside an ISA namespace.
 
 constexpr int LC = 64;   // keys per causal chunk
-constexpr int LB = 256; // rows per GEMM when the state sums or a non-causal query block have no chunk structure
+constexpr int LB = 256;  // rows per GEMM when the state sums or a non-causal query block have no chunk structure
 
 // acc[f] = sum_t w_t X[t, f] (w_t = 1 without w) over n rows of X [n x F]: W lanes of f at a
 // time, rows in order (a fixed reduction order, vectorised instead of one serial sum per f).
